@@ -1,0 +1,34 @@
+# Quick start: `make run` (demo) and `make test`. Both need only Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench check clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m oncall demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m oncall check
+	$(PY) -m pytest -q -n 2
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+check: $(STAMP)
+	$(PY) -m oncall check
+
+bench: $(STAMP)
+	$(PY) bench/bench_routing.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

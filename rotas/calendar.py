@@ -1,0 +1,136 @@
+"""The vendor calendar: public holidays, vendor closures, desk hours and duty windows.
+
+Everything is evaluated on the vendor-local wall clock, so DST nights come out right.
+A "closed day" is a public holiday of the vendor's country or a vendor closure; weekends are
+simply days without desk hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import holidays as holidays_lib
+
+from rotas.hours import Day, complement, contains, local_instant, minute_of_day
+
+if TYPE_CHECKING:
+    from rotas.policy import VendorPolicy
+
+COUNTRY_NAMES = {"NO": "Norway", "SE": "Sweden"}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass
+class HolidayCalendar:
+    """Public holidays of one country from the `holidays` package, in English, cached per year."""
+
+    country: str
+    _years: dict[int, dict[date, str]] = field(default_factory=dict, repr=False)
+
+    def name(self, d: date) -> str | None:
+        year = self._years.get(d.year)
+        if year is None:
+            found = holidays_lib.country_holidays(self.country, years=d.year, language="en_US")
+            year = self._years[d.year] = {k: v for k, v in found.items()}
+        return year.get(d)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HolidayCalendar) and other.country == self.country
+
+    def __hash__(self) -> int:
+        return hash(self.country)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A vendor closure: one date range, a yearly date range, or ISO weeks (every year or one)."""
+
+    name: str
+    first: date | None = None  # one-off, inclusive
+    last: date | None = None
+    yearly: tuple[tuple[int, int], tuple[int, int]] | None = None  # (month, day) inclusive
+    weeks: tuple[int, int] | None = None  # ISO weeks, inclusive
+    year: int | None = None  # limits `weeks` to one year
+
+    def covers(self, d: date) -> bool:
+        if self.first is not None:
+            return self.first <= d <= self.last
+        if self.yearly is not None:
+            md, (a, b) = (d.month, d.day), self.yearly
+            return a <= md <= b if a <= b else md >= a or md <= b
+        iso_year, week, _ = d.isocalendar()
+        return self.weeks[0] <= week <= self.weeks[1] and self.year in (None, iso_year)
+
+    def describe(self) -> str:
+        if self.first is not None:
+            return f"{self.name} ({self.first.isoformat()} to {self.last.isoformat()})"
+        if self.yearly is not None:
+            (m1, d1), (m2, d2) = self.yearly
+            return f"{self.name} ({d1} {_MONTHS[m1 - 1]}-{d2} {_MONTHS[m2 - 1]} every year)"
+        when = f"in {self.year}" if self.year else "every year"
+        return f"{self.name} (ISO weeks {self.weeks[0]}-{self.weeks[1]} {when})"
+
+
+def closed_reason(policy: VendorPolicy, d: date) -> str | None:
+    """Why `d` is a closed day ('Maundy Thursday is a public holiday in Norway'), or None."""
+    holiday = policy.holidays.name(d)
+    if holiday:
+        return f"{holiday} is a public holiday in {COUNTRY_NAMES[policy.country]}"
+    for closure in policy.closures:
+        if closure.covers(d):
+            return f"{d.isoformat()} is in the vendor closure {closure.describe()}"
+    return None
+
+
+def desk_day(policy: VendorPolicy, d: date) -> Day:
+    """Desk opening spans on local date `d` (breaks removed; empty on closed days)."""
+    spans = policy.desk_open_week[d.weekday()]
+    if not spans or policy.holidays.name(d) or any(c.covers(d) for c in policy.closures):
+        return ()
+    return spans
+
+
+def duty_day(policy: VendorPolicy, d: date) -> Day:
+    """Duty-window spans on local date `d`. Without configured duty hours: whenever closed."""
+    hours = policy.duty_hours
+    if hours is None:
+        return complement(desk_day(policy, d))
+    if hours.closed_days is not None and closed_reason(policy, d):
+        return hours.closed_days
+    return hours.days[d.weekday()]
+
+
+def local(policy: VendorPolicy, at):
+    """`at` on the vendor's wall clock."""
+    return at.astimezone(policy.zone)
+
+
+def is_open(policy: VendorPolicy, at) -> bool:
+    """Is the desk open at instant `at`? 08:00-16:00 includes 08:00 and excludes 16:00."""
+    t = local(policy, at)
+    return contains(desk_day(policy, t.date()), minute_of_day(t)) is not None
+
+
+def in_duty_window(policy: VendorPolicy, at) -> bool:
+    t = local(policy, at)
+    return contains(duty_day(policy, t.date()), minute_of_day(t)) is not None
+
+
+def day_instants(policy: VendorPolicy, d: date, spans: Day) -> list[tuple]:
+    """Spans of local date `d` as (start, end) instants."""
+    return [
+        (local_instant(policy.tz, d, s.start), local_instant(policy.tz, d, s.end)) for s in spans
+    ]
+
+
+def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
+    """Desk-open intervals (start, end) as instants, from the one containing or following
+    `start`, in order. Stops after `max_days` days (a vendor that never opens yields nothing)."""
+    d = local(policy, start).date()
+    for i in range(max_days):
+        day = d + timedelta(days=i)
+        for a, b in day_instants(policy, day, desk_day(policy, day)):
+            if b > start:
+                yield a, b

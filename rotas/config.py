@@ -1,0 +1,428 @@
+"""Vendor config files -> VendorPolicy, validated completely.
+
+Every problem is collected (not just the first) and names file, line and field:
+`config/vendors/x.yaml:12: desk.hours.mon: '8-16' is not a time span like '08:00-16:00'`.
+DST-sensitive handoffs are warnings that say what the rota does on those nights.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pendulum
+
+from rotas.calendar import Closure, HolidayCalendar
+from rotas.config_rota import parse_people, parse_rota
+from rotas.config_sections import Section
+from rotas.hours import (
+    WeeklyHours,
+    normalise,
+    parse_date,
+    parse_days,
+    parse_span,
+    subtract,
+)
+from rotas.phone import InvalidNumber, to_e164
+from rotas.policy import (
+    LANGUAGES,
+    ROUTES_CLOSED,
+    ROUTES_OPEN,
+    Break,
+    PageStep,
+    ResponseTarget,
+    Rule,
+    Severity,
+    VendorPolicy,
+    Written,
+)
+from rotas.yamlsource import ConfigError, Problem, Problems, load_yaml
+
+TOP_KEYS = {
+    "id",
+    "name",
+    "language",
+    "timezone",
+    "holidays",
+    "inbound",
+    "emergency",
+    "desk",
+    "duty",
+    "closures",
+    "written",
+    "people",
+    "rota",
+    "overrides",
+    "severities",
+}
+COUNTRIES = ("NO", "SE")
+
+
+def load_policy(path: str | Path) -> VendorPolicy:
+    """Load and validate one vendor file; raise ConfigError listing every error."""
+    policy, problems = check_policy_file(path)
+    errors = [p for p in problems if p.level == "error"]
+    if errors or policy is None:
+        raise ConfigError(errors)
+    return policy
+
+
+def check_policy_file(path: str | Path) -> tuple[VendorPolicy | None, list[Problem]]:
+    """(policy or None, all problems: errors and warnings)."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [Problem(source, 0, "file", f"cannot read: {exc.strerror}")]
+    data, problems = load_yaml(text, source)
+    if not problems and not hasattr(data, "lines"):
+        problems.add(1, "file", "expected a mapping of vendor settings")
+    if problems:
+        return None, problems.items
+    policy = parse_policy(data, problems)
+    stem = Path(path).stem
+    if policy is not None and policy.id != stem:
+        problems.add(
+            data.lines.get("id", 1), "id", f"{policy.id!r} does not match file name {stem!r}"
+        )
+    bad = any(p.level == "error" for p in problems.items)
+    return (None if bad else policy), problems.items
+
+
+def parse_policy(data, problems: Problems) -> VendorPolicy | None:
+    top = Section(problems, data, "", TOP_KEYS)
+    vendor_id = top.take("id", _slug, required=True)
+    tz = top.take("timezone", _timezone, required=True)
+    country = top.take("holidays", _country, required=True)
+    region = country or "NO"
+    phone = _phone_parser(region)
+    desk = top.section("desk", {"phones", "hours", "breaks"}, required=True)
+    duty = top.section("duty", {"phones", "hours"})
+    desk_hours = desk.take("hours", lambda v, s: _weekly(v, s, closed_days=False), required=True)
+    breaks = desk.take("breaks", _breaks, default=())
+    people = top.take("people", lambda v, s: parse_people(v, s, phone), default={})
+    rota = parse_rota(top, people or {}, tz or "UTC")
+    severities = top.take("severities", _severities, required=True, default=())
+    policy = VendorPolicy(
+        id=vendor_id or "?",
+        name=top.take("name", _text, required=True) or "?",
+        language=top.take("language", _language, required=True) or "en",
+        tz=tz or "UTC",
+        country=region,
+        holidays=HolidayCalendar(region),
+        desk_phones=desk.take("phones", lambda v, s: _phones(v, s, phone), default=()),
+        desk_hours=desk_hours or WeeklyHours(((),) * 7),
+        breaks=breaks,
+        desk_open_week=_open_week(desk_hours, breaks),
+        duty_phones=duty.take("phones", lambda v, s: _phones(v, s, phone), default=()),
+        duty_hours=duty.take("hours", _duty_hours, default=None),
+        closures=top.take("closures", _closures, default=()),
+        written=top.take("written", _written, default=Written()),
+        people=people or {},
+        rota=rota,
+        severities=severities or (),
+        inbound=top.take("inbound", lambda v, s: _phones(v, s, phone), default=()),
+        emergency=top.take("emergency", lambda v, s: phone(v), default=None),
+        source=problems.source,
+    )
+    _cross_check(policy, top)
+    return policy
+
+
+# -- cross-field checks ----------------------------------------------------------------------
+
+
+def _cross_check(policy: VendorPolicy, top: Section) -> None:
+    layers = {layer.name for layer in policy.rota.layers}
+    for i, sev in enumerate(policy.severities):
+        where = top.child_line("severities", i)
+        for state, rule in (("open", sev.open), ("closed", sev.closed)):
+            for step in rule.page:
+                for target in step.targets:
+                    if target.startswith("rota:") and target[5:] not in layers:
+                        top.problem(
+                            where,
+                            f"severities.{sev.id}.{state}.page",
+                            f"{target!r}: no rota layer {target[5:]!r} "
+                            f"(layers: {', '.join(sorted(layers)) or 'none'})",
+                        )
+                    elif not target.startswith("rota:") and target not in policy.people:
+                        top.problem(
+                            where,
+                            f"severities.{sev.id}.{state}.page",
+                            f"{target!r} is not a rota layer ('rota:primary') or a "
+                            f"person in people",
+                        )
+        if sev.closed.route == "duty" and not policy.rota.layers and not policy.duty_phones:
+            top.problem(
+                where,
+                f"severities.{sev.id}.closed",
+                "routed to duty, but the vendor has no rota layers and no duty.phones",
+            )
+        if sev.open.route == "desk" and not policy.desk_phones:
+            top.problem(
+                where, f"severities.{sev.id}.open", "routed to the desk, but desk.phones is empty"
+            )
+    if policy.emergency is None and not (policy.duty_phones or policy.desk_phones):
+        top.problem(
+            top.line,
+            "emergency",
+            "no emergency number and no desk or duty phone for the fallback to dial",
+        )
+
+
+# -- field parsers: (value, section-for-lines) -> parsed value, raise ValueError -------------
+
+
+def _slug(value, _s) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(value)):
+        raise ValueError(f"{value!r} is not an id (lowercase letters, digits, '-')")
+    return str(value)
+
+
+def _text(value, _s) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty text")
+    return value.strip()
+
+
+def _language(value, _s) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"{value!r} is not one of {', '.join(LANGUAGES)}")
+    return value
+
+
+def _timezone(value, _s) -> str:
+    try:
+        pendulum.timezone(str(value))
+    except Exception:
+        raise ValueError(f"{value!r} is not an IANA time zone like Europe/Oslo") from None
+    return str(value)
+
+
+def _country(value, _s) -> str:
+    if value not in COUNTRIES:
+        raise ValueError(f"{value!r} is not a supported holiday country ({', '.join(COUNTRIES)})")
+    return value
+
+
+def _phone_parser(region: str):
+    def parse(value) -> str:
+        try:
+            return to_e164(value, region)
+        except InvalidNumber as exc:
+            raise ValueError(str(exc)) from None
+
+    return parse
+
+
+def _phones(value, s: Section, phone) -> tuple[str, ...]:
+    return tuple(s.each(value, phone))
+
+
+def _texts(value, s: Section) -> dict[str, str]:
+    """A text per language: {'nb': ..., 'en': ...}, or one plain string (the vendor's language)."""
+    if isinstance(value, str):
+        return {"*": value}
+    sub = s.nested(value, set(LANGUAGES))
+    return {lang: sub.take(lang, _text) for lang in value if lang in LANGUAGES}
+
+
+def _weekly(value, s: Section, *, closed_days: bool) -> WeeklyHours:
+    keys = set(value) if hasattr(value, "keys") else set()
+    sub = s.nested(value, keys)
+    days: list[list] = [[] for _ in range(7)]
+    closed = None
+    for key in keys:
+        spans = sub.take(key, lambda v, _s: [parse_span(x) for x in _as_list(v)], default=[])
+        if closed_days and key == "closed-days":
+            closed = normalise(spans)
+            continue
+        try:
+            for d in parse_days(key):
+                days[d].extend(spans)
+        except ValueError as exc:
+            extra = " or 'closed-days'" if closed_days else ""
+            sub.problem(sub.line_of(key), sub.path(key), f"{exc}{extra}")
+    return WeeklyHours(tuple(normalise(d) for d in days), closed)
+
+
+def _duty_hours(value, s: Section) -> WeeklyHours | None:
+    if value == "when-desk-closed":
+        return None
+    if isinstance(value, str):
+        raise ValueError(f"{value!r}: use 'when-desk-closed' or weekly hours with 'closed-days'")
+    return _weekly(value, s, closed_days=True)
+
+
+def _breaks(value, s: Section) -> tuple[Break, ...]:
+    out = []
+    sub = s.nested(value, set(value) if hasattr(value, "keys") else set())
+    for name in value:
+        entry = sub.section(name, {"days", "time"}, required=True)
+        days = entry.take("days", lambda v, _s: parse_days(v), required=True)
+        span = entry.take("time", lambda v, _s: parse_span(v), required=True)
+        if days and span:
+            out.append(Break(str(name), days, span))
+    return tuple(out)
+
+
+def _open_week(hours: WeeklyHours | None, breaks) -> tuple:
+    if hours is None:
+        return ((),) * 7
+    return tuple(
+        subtract(hours.days[d], normalise([b.span for b in breaks if d in b.days]))
+        for d in range(7)
+    )
+
+
+def _closures(value, s: Section) -> tuple[Closure, ...]:
+    return tuple(
+        c for c in s.each_section(value, {"name", "from", "to", "weeks", "year"}, _closure) if c
+    )
+
+
+def _closure(sub: Section) -> Closure | None:
+    name = sub.take("name", _text, required=True) or "closure"
+    if "weeks" in sub.data:
+        weeks = sub.take("weeks", _week_range)
+        year = sub.take("year", lambda v, _s: int(v))
+        return Closure(name, weeks=weeks, year=year) if weeks else None
+    first = sub.take("from", _day_or_yearly, required=True)
+    last = sub.take("to", _day_or_yearly, required=True)
+    if first is None or last is None:
+        return None
+    if isinstance(first, tuple) != isinstance(last, tuple):
+        sub.problem(sub.line_of("to"), sub.path("to"), "mix of a yearly MM-DD and a full date")
+        return None
+    if isinstance(first, tuple):
+        return Closure(name, yearly=(first, last))
+    if last < first:
+        sub.problem(
+            sub.line_of("to"), sub.path("to"), f"closure ends ({last}) before it starts ({first})"
+        )
+        return None
+    return Closure(name, first=first, last=last)
+
+
+def _day_or_yearly(value, _s):
+    m = re.fullmatch(r"(\d{2})-(\d{2})", str(value).strip())
+    if m:
+        month, day = int(m[1]), int(m[2])
+        pendulum.Date(2024, month, day)  # a leap year admits 02-29; raises ValueError
+        return (month, day)
+    return parse_date(value)
+
+
+def _week_range(value, _s) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{1,2})\s*(?:-\s*(\d{1,2}))?\s*", str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not an ISO week range like '29-30'")
+    a, b = int(m[1]), int(m[2] or m[1])
+    if not (1 <= a <= b <= 53):
+        raise ValueError(f"{value!r}: weeks must be 1-53 and in order")
+    return (a, b)
+
+
+def _written(value, s: Section) -> Written:
+    sub = s.nested(value, {"portal", "email", "help_button"})
+    return Written(
+        portal=sub.take("portal", _text),
+        email=sub.take("email", _email),
+        help_button=sub.take("help_button", _texts, default={}),
+    )
+
+
+def _email(value, _s) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", str(value)):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return str(value)
+
+
+def _severities(value, s: Section) -> tuple[Severity, ...]:
+    keys = {"id", "label", "menu", "description", "open", "closed", "respond"}
+    out = tuple(x for x in s.each_section(value, keys, _severity) if x)
+    seen: set[str] = set()
+    for sev in out:
+        if sev.id in seen:
+            s.problem(s.line, "severities", f"severity id {sev.id!r} appears twice")
+        seen.add(sev.id)
+    if not out:
+        raise ValueError("a vendor needs at least one severity")
+    return tuple(Severity(**{**sev.__dict__, "digit": i + 1}) for i, sev in enumerate(out))
+
+
+def _severity(sub: Section) -> Severity | None:
+    sev_id = sub.take("id", _slug, required=True)
+    if sev_id:
+        sub.rename(f"severities.{sev_id}")
+    rule_open = sub.take("open", lambda v, s: _rule(v, s, ROUTES_OPEN), required=True)
+    rule_closed = sub.take("closed", lambda v, s: _rule(v, s, ROUTES_CLOSED), required=True)
+    label = sub.take("label", _texts, required=True)
+    if not (sev_id and rule_open and rule_closed and label):
+        return None
+    return Severity(
+        id=sev_id,
+        digit=0,
+        label=label,
+        menu=sub.take("menu", _texts, default={}) or label,
+        description=sub.take("description", _texts, default={}),
+        open=rule_open,
+        closed=rule_closed,
+        respond=sub.take("respond", _respond),
+    )
+
+
+def _rule(value, s: Section, routes: tuple[str, ...]) -> Rule:
+    if isinstance(value, str):
+        value_route, sub = value, None
+    else:
+        sub = s.nested(value, {"route", "page", "repeat"})
+        value_route = sub.take("route", _text, required=True)
+    if value_route not in routes:
+        raise ValueError(f"{value_route!r} is not a route here; use one of {', '.join(routes)}")
+    if sub is None:
+        return Rule(value_route)
+    page = sub.take(
+        "page", lambda v, ss: tuple(ss.each_section(v, {"after", "notify"}, _step)), default=()
+    )
+    repeat = sub.take("repeat", lambda v, _s: _count(v), default=0)
+    return Rule(value_route, tuple(p for p in page if p), repeat)
+
+
+def _step(sub: Section) -> PageStep | None:
+    after = sub.take("after", lambda v, _s: _minutes(v), default=0)
+    targets = sub.take("notify", lambda v, _s: tuple(str(t) for t in _as_list(v)), required=True)
+    return PageStep(after, targets) if targets else None
+
+
+def _minutes(value) -> int:
+    m = re.fullmatch(r"\s*(\d+)\s*(m|min|h)\s*", str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not a delay like '10m' or '1h'")
+    return int(m[1]) * (60 if m[2] == "h" else 1)
+
+
+def _count(value) -> int:
+    if not str(value).isdigit():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(value)
+
+
+def _respond(value, _s) -> ResponseTarget:
+    text = str(value).strip().lower()
+    if text == "immediately":
+        return ResponseTarget(text, "hours", 0)
+    if text == "next working day":
+        return ResponseTarget(text, "days", 1)
+    m = re.fullmatch(r"(\d+) working (hour|day)s?", text)
+    if not m:
+        raise ValueError(
+            f"{value!r}: use 'immediately', 'N working hours', 'next working day' "
+            f"or 'N working days'"
+        )
+    return ResponseTarget(text, m[2] + "s", int(m[1]))
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, list) else [value]

@@ -1,0 +1,31 @@
+"""Phone numbers: parsed once at the edge into E.164 strings, masked everywhere else."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+E164 = str  # "+4797328634"; produced only by to_e164()
+
+
+class InvalidNumber(ValueError):
+    """A string that is not a valid phone number for the given region."""
+
+
+def to_e164(raw: str, region: str) -> E164:
+    """Normalise `raw` (national or international form) to E.164, or raise InvalidNumber."""
+    try:
+        parsed = phonenumbers.parse(str(raw), region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber(f"{raw!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidNumber(f"{raw!r} is not a valid phone number in {region}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(number: str | None) -> str:
+    """Everything but the last 3 digits hidden: '+4797328634' -> '+*******634'."""
+    if not number:
+        return "<none>"
+    digits = [c for c in number if c.isdigit()]
+    keep = "".join(digits[-3:])
+    return ("+" if number.startswith("+") else "") + "*" * max(len(digits) - 3, 0) + keep

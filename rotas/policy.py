@@ -1,0 +1,107 @@
+"""The vendor policy: support hours, closures, severities and how each one is routed.
+
+Plain frozen values, built by `rotas.config.parse_policy` from a vendor YAML file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rotas.calendar import Closure, HolidayCalendar
+from rotas.hours import Day, Span, WeeklyHours, zone
+from rotas.phone import E164
+from rotas.rota import Person, Rota
+
+LANGUAGES = ("nb", "nn", "sv", "en")
+ROUTES_OPEN = ("desk", "written")
+ROUTES_CLOSED = ("duty", "written")
+
+
+@dataclass(frozen=True)
+class Break:
+    name: str
+    days: tuple[int, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class PageStep:
+    after: int  # minutes after the incident opens
+    targets: tuple[str, ...]  # "rota:<layer>" or a person id; all targets of a step in parallel
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Where a severity goes in one state of the desk (open or closed), and whom it pages."""
+
+    route: str  # open: desk | written; closed: duty | written
+    page: tuple[PageStep, ...] = ()
+    repeat: int = 0  # times the whole page plan repeats before it is exhausted
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    """A response deadline counted in working time: N working hours, next working day,
+    or N working days (0 working hours = 'immediately', i.e. at the next opening)."""
+
+    text: str
+    unit: str  # "hours" | "days"
+    amount: int
+
+
+@dataclass(frozen=True)
+class Severity:
+    id: str
+    digit: int  # IVR menu digit, 1 = most severe
+    label: dict[str, str]
+    menu: dict[str, str]  # short description the IVR reads out
+    description: dict[str, str]  # the seed's own text
+    open: Rule
+    closed: Rule
+    respond: ResponseTarget | None = None
+
+    def text(self, field_name: str, language: str) -> str:
+        texts = getattr(self, field_name)
+        return texts.get(language) or texts.get("en") or next(iter(texts.values()), self.id)
+
+
+@dataclass(frozen=True)
+class Written:
+    portal: str | None = None
+    email: str | None = None
+    help_button: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VendorPolicy:
+    id: str
+    name: str
+    language: str
+    tz: str
+    country: str
+    holidays: HolidayCalendar
+    desk_phones: tuple[E164, ...]
+    desk_hours: WeeklyHours
+    breaks: tuple[Break, ...]
+    desk_open_week: tuple[Day, ...]  # desk hours with breaks removed, per weekday
+    duty_phones: tuple[E164, ...]  # rung after the rota's members, if any
+    duty_hours: WeeklyHours | None  # None: whenever the desk is closed
+    closures: tuple[Closure, ...]
+    written: Written
+    people: dict[str, Person]
+    rota: Rota
+    severities: tuple[Severity, ...]
+    inbound: tuple[E164, ...] = ()  # numbers customers dial (select the vendor)
+    emergency: E164 | None = None  # dialled by the fallback when nothing else works
+    source: str = ""
+
+    @property
+    def zone(self):
+        return zone(self.tz)
+
+    def severity(self, severity_id: str) -> Severity | None:
+        return next((s for s in self.severities if s.id == severity_id), None)
+
+    @property
+    def severity_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.severities)
