@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import holidays as holidays_lib
 
-from rotas.hours import Day, complement, contains, local_instant, minute_of_day
+from rotas.hours import Day, complement, contains, local_date, local_instant, minute_of_day
 
 if TYPE_CHECKING:
     from rotas.policy import VendorPolicy
@@ -104,18 +104,19 @@ def duty_day(policy: VendorPolicy, d: date) -> Day:
 
 def local(policy: VendorPolicy, at):
     """`at` on the vendor's wall clock."""
-    return at.astimezone(policy.zone)
+    tz = policy.zone
+    return at if at.tzinfo is tz else at.astimezone(tz)
 
 
 def is_open(policy: VendorPolicy, at) -> bool:
     """Is the desk open at instant `at`? 08:00-16:00 includes 08:00 and excludes 16:00."""
     t = local(policy, at)
-    return contains(desk_day(policy, t.date()), minute_of_day(t)) is not None
+    return contains(desk_day(policy, local_date(t)), minute_of_day(t)) is not None
 
 
 def in_duty_window(policy: VendorPolicy, at) -> bool:
     t = local(policy, at)
-    return contains(duty_day(policy, t.date()), minute_of_day(t)) is not None
+    return contains(duty_day(policy, local_date(t)), minute_of_day(t)) is not None
 
 
 def day_instants(policy: VendorPolicy, d: date, spans: Day) -> list[tuple]:
@@ -128,7 +129,7 @@ def day_instants(policy: VendorPolicy, d: date, spans: Day) -> list[tuple]:
 def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
     """Desk-open intervals (start, end) as instants, from the one containing or following
     `start`, in order. Stops after `max_days` days (a vendor that never opens yields nothing)."""
-    d = local(policy, start).date()
+    d = local_date(local(policy, start))
     for i in range(max_days):
         day = d + timedelta(days=i)
         for a, b in day_instants(policy, day, desk_day(policy, day)):

@@ -8,6 +8,7 @@ DST-sensitive handoffs are warnings that say what the rota does on those nights.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pendulum
@@ -309,7 +310,7 @@ def _day_or_yearly(value, _s):
     m = re.fullmatch(r"(\d{2})-(\d{2})", str(value).strip())
     if m:
         month, day = int(m[1]), int(m[2])
-        pendulum.Date(2024, month, day)  # a leap year admits 02-29; raises ValueError
+        date(2024, month, day)  # a leap year admits 02-29; raises ValueError
         return (month, day)
     return parse_date(value)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pendulum
 
@@ -161,7 +162,7 @@ def _override(sub: Section, people: dict[str, Person], tz: str, layers: dict[str
 
 def _warn_dst_handoff(top: Section, spec: _LayerSpec, tz: str) -> None:
     """A handoff inside a DST gap or fold: say what the rota does on those nights."""
-    for day in (spec.start.add(days=i) for i in range(366)):
+    for day in (spec.start + timedelta(days=i) for i in range(366)):
         h, m = divmod(spec.handoff, 60)
         later = pendulum.datetime(day.year, day.month, day.day, h, m, tz=tz, fold=1)
         earlier = pendulum.datetime(day.year, day.month, day.day, h, m, tz=tz, fold=0)

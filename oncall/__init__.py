@@ -1,0 +1,1 @@
+"""oncall: phone routing and paging for Nordic software vendors (the IO shell)."""

@@ -1,0 +1,193 @@
+"""`python -m oncall route|check|rota show|timetable|demo`.
+
+Bad arguments exit 2 with one line naming the problem and the valid choices, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pendulum
+
+from config.settings import Settings
+from oncall import cli_output as out
+from oncall.vendors import load_vendor, vendor_files
+from rotas.config import check_policy_file
+from rotas.hours import parse_date, parse_instant
+from rotas.policy import VendorPolicy
+from rotas.routing import decide
+from rotas.timetable import coverage_gaps, timetable
+from rotas.yamlsource import ConfigError
+
+
+class UsageError(Exception):
+    """Bad input from the command line: one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage + exits 2; we want one line
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m oncall", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("route", help="where a call goes: vendor, instant, severity")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--at", required=True, help="ISO 8601; without offset: vendor-local time")
+    p.add_argument("--severity", required=True)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("check", help="validate vendor configs and report coverage gaps")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--from", dest="start", help="start of the coverage window (default: today)")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--strict", action="store_true", help="also fail on warnings and gaps")
+
+    p = sub.add_parser("rota", help="rota commands")
+    rota = p.add_subparsers(dest="rota_command", required=True, parser_class=_Parser)
+    show = rota.add_parser("show", help="who is on duty when, per layer")
+    show.add_argument("--vendor", required=True)
+    show.add_argument("--from", dest="start", help="first date (default: today)")
+    show.add_argument("--weeks", type=int, default=2)
+
+    p = sub.add_parser("timetable", help="every change of a severity's routing in a range")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--severity", required=True)
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--to", dest="end", required=True, help="last date, inclusive")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("demo", help="route sample calls for every vendor")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    try:
+        args = build_parser().parse_args(argv)
+        command = args.command if args.command != "rota" else "rota_show"
+        return COMMANDS[command](args, settings)
+    except UsageError as exc:
+        print(f"oncall: error: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"oncall: error: invalid config:\n{exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_route(args, settings: Settings) -> int:
+    policy = _vendor(settings, args.vendor)
+    _severity(policy, args.severity)
+    at = _instant(args.at, policy)
+    decision = decide(policy, args.severity, at)
+    print(
+        json.dumps(decision.to_json(), ensure_ascii=False)
+        if args.json
+        else out.decision_text(policy, decision)
+    )
+    return 0
+
+
+def cmd_check(args, settings: Settings) -> int:
+    files = args.files or [str(p) for p in vendor_files(settings.config_dir)]
+    if not files:
+        raise UsageError(f"no vendor configs in {settings.config_dir}")
+    if args.months < 1:
+        raise UsageError("--months must be at least 1")
+    start = _date(args.start, "--from") if args.start else pendulum.today().date()
+    errors = warnings = gaps = 0
+    for path in files:
+        policy, problems = check_policy_file(path)
+        for problem in problems:
+            print(problem)
+        errors += sum(p.level == "error" for p in problems)
+        warnings += sum(p.level == "warning" for p in problems)
+        if policy is None:
+            continue
+        begin = pendulum.datetime(start.year, start.month, start.day, tz=policy.tz)
+        found = coverage_gaps(policy, begin, begin.add(months=args.months))
+        gaps += len(found)
+        print(out.check_summary(path, policy, found, args.months))
+    print(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s), {gaps} coverage gap(s)")
+    return 1 if errors or (args.strict and (warnings or gaps)) else 0
+
+
+def cmd_rota_show(args, settings: Settings) -> int:
+    policy = _vendor(settings, args.vendor)
+    if not 1 <= args.weeks <= 104:
+        raise UsageError("--weeks must be between 1 and 104")
+    start = _date(args.start, "--from") if args.start else pendulum.today().date()
+    print(out.rota_table(policy, start, args.weeks))
+    return 0
+
+
+def cmd_timetable(args, settings: Settings) -> int:
+    policy = _vendor(settings, args.vendor)
+    _severity(policy, args.severity)
+    first, last = _date(args.start, "--from"), _date(args.end, "--to")
+    if last < first:
+        raise UsageError(f"--to {last} is before --from {first}")
+    begin = pendulum.datetime(first.year, first.month, first.day, tz=policy.tz)
+    end = pendulum.datetime(last.year, last.month, last.day, tz=policy.tz).add(days=1)
+    changes = timetable(policy, args.severity, begin, end)
+    if args.json:
+        print(json.dumps([out.change_json(c) for c in changes], ensure_ascii=False, indent=1))
+    else:
+        print(out.timetable_text(policy, args.severity, changes))
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from oncall.demo import run_demo
+
+    return run_demo(settings)
+
+
+COMMANDS = {
+    "route": cmd_route,
+    "check": cmd_check,
+    "rota_show": cmd_rota_show,
+    "timetable": cmd_timetable,
+    "demo": cmd_demo,
+}
+
+
+# -- argument parsing helpers -----------------------------------------------------------------
+
+
+def _vendor(settings: Settings, vendor_id: str) -> VendorPolicy:
+    try:
+        return load_vendor(settings.config_dir, vendor_id)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _severity(policy: VendorPolicy, severity_id: str) -> None:
+    if policy.severity(severity_id) is None:
+        raise UsageError(
+            f"unknown severity {severity_id!r} for {policy.id} "
+            f"(valid: {', '.join(policy.severity_ids)})"
+        )
+
+
+def _instant(text: str, policy: VendorPolicy):
+    try:
+        return parse_instant(text, policy.tz)
+    except ValueError as exc:
+        raise UsageError(f"--at: {exc}") from None
+
+
+def _date(text: str, flag: str):
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None

@@ -1,0 +1,120 @@
+"""Text rendering for the CLI: decisions, check summaries, rota tables and timetables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+
+from rotas.calendar import closed_reason, desk_day
+from rotas.hours import DAY_LABELS
+from rotas.phone import mask
+from rotas.policy import VendorPolicy
+from rotas.rota import shifts_between
+from rotas.routing import Decision
+from rotas.timetable import Change, Gap
+
+
+def _stamp(instant) -> str:
+    return instant.strftime("%Y-%m-%d %H:%M %Z") if instant else "-"
+
+
+def decision_text(policy: VendorPolicy, d: Decision) -> str:
+    lines = [
+        f"{policy.name} ({policy.id}), {d.severity} at {d.at.isoformat()} "
+        f"({DAY_LABELS[d.at.weekday()]})",
+        f"  desk:       {'open' if d.open else 'closed'}",
+        f"  route:      {d.route}",
+        f"  dial:       {', '.join(d.dial) or '-'}",
+        f"  page:       {', '.join(d.page) or '-'}",
+        f"  respond by: {_stamp(d.respond_by)}",
+        f"  reason:     {d.reason}",
+    ]
+    if not d.covered:
+        lines.append("  WARNING:    this severity should reach a human but reaches nobody")
+    return "\n".join(lines)
+
+
+def check_summary(path: str, policy: VendorPolicy, gaps: list[Gap], months: int) -> str:
+    head = (
+        f"{path}: ok ({len(policy.severities)} severities, {len(policy.rota.layers)} rota layer(s))"
+    )
+    if not gaps:
+        return f"{head}; no coverage gaps in the next {months} months"
+    lines = [f"{head}; {len(gaps)} coverage gap(s) in the next {months} months:"]
+    for g in gaps:
+        lines.append(
+            f"  gap: {g.severity} reaches nobody from {_stamp(g.start)} "
+            f"to {_stamp(g.end)}: {g.reason}"
+        )
+    return "\n".join(lines)
+
+
+def change_json(c: Change) -> dict:
+    d = c.decision
+    return {
+        "at": c.at.isoformat(),
+        "route": d.route,
+        "dial": list(d.dial),
+        "page": list(d.page),
+        "open": d.open,
+        "covered": d.covered,
+        "reason": d.reason,
+    }
+
+
+def timetable_text(policy: VendorPolicy, severity: str, changes: list[Change]) -> str:
+    lines = [f"{policy.name}: routing of {severity!r} ({policy.tz}), {len(changes)} change(s)"]
+    for c in changes:
+        d = c.decision
+        flag = "" if d.covered else "  [REACHES NOBODY]"
+        lines.append(
+            f"{c.at.strftime('%Y-%m-%d %H:%M')} {DAY_LABELS[c.at.weekday()]}  "
+            f"{d.route:<7} {', '.join(d.dial) or '-'}{flag}"
+        )
+        lines.append(f"    {d.reason}")
+    return "\n".join(lines)
+
+
+def rota_table(policy: VendorPolicy, start, weeks: int) -> str:
+    """One row per day: desk hours, holiday or closure, and who holds each layer (with
+    handoff times inside the day; * marks an override)."""
+    layers = policy.rota.layers
+    header = (
+        f"{'Date':<10}  {'Day':<3}  {'Desk':<13}  "
+        + "  ".join(f"{layer.name:<34}" for layer in layers)
+        + "  Notes"
+    )
+    lines = [
+        f"{policy.name} rota from {start} for {weeks} week(s), times in {policy.tz}",
+        header,
+        "-" * len(header),
+    ]
+    people = {}
+    for i in range(weeks * 7):
+        d = start + timedelta(days=i)
+        spans = desk_day(policy, d)
+        desk = ", ".join(str(s) for s in spans) or "closed"
+        day_start = pendulum.datetime(d.year, d.month, d.day, tz=policy.tz)
+        cells = []
+        for layer in layers:
+            shifts = shifts_between(layer, day_start, day_start.add(days=1))
+            parts = []
+            for n, s in enumerate(shifts):
+                name = (s.person.name if s.person else "nobody") + ("*" if s.override else "")
+                if s.person:
+                    people[s.person.id] = s.person
+                parts.append(name if n == 0 else f"> {s.start.strftime('%H:%M')} {name}")
+            cells.append(f"{' '.join(parts):<34}")
+        note = closed_reason(policy, d) or ""
+        lines.append(
+            f"{d.isoformat()}  {DAY_LABELS[d.weekday()]}  {desk:<13}  "
+            + "  ".join(cells)
+            + f"  {note}"
+        )
+    if not layers:
+        lines.append("(no rota layers: this vendor has no duty rota)")
+    if people:
+        lines.append("")
+        lines.append("People: " + "; ".join(f"{p.name} {mask(p.phone)}" for p in people.values()))
+    return "\n".join(lines)

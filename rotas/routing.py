@@ -1,0 +1,168 @@
+"""The routing decision: vendor V, instant t, severity S -> where the call goes and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rotas.calendar import closed_reason, desk_day, duty_day, local
+from rotas.hours import DAY_LABELS, clock, contains, local_date, minute_of_day
+from rotas.policy import Rule, Severity, VendorPolicy
+from rotas.rota import Shift, on_duty
+from rotas.workingtime import deadline
+
+ROUTES = ("desk", "oncall", "written")
+_FULL_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Decision:
+    vendor: str
+    severity: str
+    at: object  # the instant asked about, in vendor-local time
+    open: bool  # desk open at `at`
+    route: str  # desk | oncall | written
+    dial: tuple[str, ...]  # E.164 numbers to ring, in order; empty for written
+    page: tuple[str, ...]  # E.164 numbers paged at once
+    reason: str  # one English sentence a team lead understands
+    respond_by: object | None  # response deadline from the severity's target
+    covered: bool  # False: this severity should reach a human but reaches nobody
+
+    def to_json(self) -> dict:
+        return {
+            "vendor": self.vendor,
+            "at": self.at.isoformat(),
+            "severity": self.severity,
+            "open": self.open,
+            "route": self.route,
+            "dial": list(self.dial),
+            "page": list(self.page),
+            "reason": self.reason,
+            "respond_by": self.respond_by.isoformat() if self.respond_by else None,
+            "covered": self.covered,
+        }
+
+
+def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = True) -> Decision:
+    """Route a call of `severity_id` at instant `at`. Raises KeyError for an unknown severity."""
+    sev = policy.severity(severity_id)
+    if sev is None:
+        raise KeyError(severity_id)
+    t = local(policy, at)
+    minute = minute_of_day(t)
+    span = contains(desk_day(policy, local_date(t)), minute)
+    is_open = span is not None
+    why = _why_open(policy, t, span) if is_open else _why_closed(policy, t, minute)
+    rule = sev.open if is_open else sev.closed
+    route, dial, how, shifts = _route(policy, sev, rule, t, minute)
+    return Decision(
+        vendor=policy.id,
+        severity=sev.id,
+        at=t,
+        open=is_open,
+        route=route,
+        dial=dial,
+        page=() if route == "written" else page_numbers(policy, rule, shifts, t),
+        reason=f"{why}; {how}",
+        respond_by=_local_or_none(policy, deadline(policy, at, sev.respond))
+        if with_deadline
+        else None,
+        covered=bool(dial) or rule.route == "written",
+    )
+
+
+def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, minute: int):
+    """(route, dial, explanation, shifts on duty)."""
+    name = sev.text("label", "en")
+    if rule.route == "written":
+        return "written", (), f"{name} is reported in writing ({_channels(policy)})", []
+    if rule.route == "desk":
+        if not policy.desk_phones:
+            return "desk", (), f"{name} goes to the desk, but it has no phone number", []
+        return "desk", policy.desk_phones, f"{name} goes to the desk", []
+    if contains(duty_day(policy, local_date(t)), minute) is None:
+        return (
+            "written",
+            (),
+            f"{name} goes to the duty rota, but the duty window does not "
+            f"cover this time, so nobody is on duty",
+            [],
+        )
+    shifts = on_duty(policy.rota, t)
+    dial = _unique([s.person.phone for s in shifts if s.person] + list(policy.duty_phones))
+    who = "; ".join(_describe_shift(s, t) for s in shifts) or "the duty phone is rung"
+    if not dial:
+        who = "nobody is on the rota"
+    return "oncall", dial, f"{name} goes to the duty rota; {who}", shifts
+
+
+def page_numbers(policy: VendorPolicy, rule: Rule, shifts: list[Shift], at) -> tuple[str, ...]:
+    """Numbers paged at once: the targets of the rule's steps without delay."""
+    by_layer = {s.layer: s for s in shifts} or {s.layer: s for s in on_duty(policy.rota, at)}
+    out: list[str] = []
+    for step in rule.page:
+        if step.after:
+            break
+        out.extend(resolve_target(policy, target, by_layer) for target in step.targets)
+    return _unique([n for n in out if n])
+
+
+def resolve_target(policy: VendorPolicy, target: str, by_layer: dict[str, Shift]) -> str | None:
+    if target.startswith("rota:"):
+        shift = by_layer.get(target[5:])
+        return shift.person.phone if shift and shift.person else None
+    person = policy.people.get(target)
+    return person.phone if person else None
+
+
+def _why_open(policy: VendorPolicy, t, span) -> str:
+    return f"The desk is open ({policy.desk_hours.description}) until {clock(span.end)}"
+
+
+def _why_closed(policy: VendorPolicy, t, minute: int) -> str:
+    day = local_date(t)
+    reason = closed_reason(policy, day)
+    if reason:
+        return reason[0].upper() + reason[1:]
+    weekday = day.weekday()
+    if not policy.desk_hours.days[weekday]:
+        return f"The desk is closed on {_FULL_DAYS[weekday]}s ({policy.desk_hours.description})"
+    for brk in policy.breaks:
+        if weekday in brk.days and brk.span.start <= minute < brk.span.end:
+            return f"The desk is closed for {brk.name} {brk.span}"
+    hours = policy.desk_hours.days[weekday]
+    when = "before" if minute < hours[0].start else "after"
+    return f"It is {when} desk hours ({policy.desk_hours.description})"
+
+
+def _describe_shift(shift: Shift, t) -> str:
+    if shift.person is None:
+        return f"nobody is {shift.layer}"
+    until = _when(shift.end, t) if shift.end else "further notice"
+    cover = " (override)" if shift.override else ""
+    return f"{shift.person.name} is {shift.layer}{cover} until {until}"
+
+
+def _when(instant, t) -> str:
+    """'Mon 08:00' within a week of `t`, else 'Mon 2026-12-28 08:00' (vendor-local)."""
+    x = instant if instant.tzinfo is t.tzinfo else instant.astimezone(t.tzinfo)
+    label = f"{DAY_LABELS[x.weekday()]} {x.hour:02d}:{x.minute:02d}"
+    if abs(x.timestamp() - t.timestamp()) < 6 * 86400:
+        return label
+    return f"{label[:3]} {x.year}-{x.month:02d}-{x.day:02d}{label[3:]}"
+
+
+def _channels(policy: VendorPolicy) -> str:
+    w = policy.written
+    parts = [p for p in (w.portal, w.email) if p]
+    help_text = w.help_button.get("en")
+    if help_text:
+        parts.append(help_text)
+    return ", ".join(parts) or "no written channel configured"
+
+
+def _unique(numbers) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(numbers))
+
+
+def _local_or_none(policy: VendorPolicy, instant):
+    return local(policy, instant) if instant is not None else None

@@ -1,0 +1,78 @@
+"""Routing timetables and coverage gaps, computed from change points, not by sampling.
+
+A severity's decision can only change where something changes: local midnight (holidays,
+closures, weekdays), desk-span and duty-window boundaries, rota handoffs and override edges.
+Evaluating the decision at exactly those instants gives the complete timetable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from rotas.calendar import day_instants, desk_day, duty_day, local
+from rotas.hours import local_date, local_instant
+from rotas.policy import VendorPolicy
+from rotas.rota import shifts_between
+from rotas.routing import Decision, decide
+
+
+@dataclass(frozen=True)
+class Change:
+    at: object  # instant the new routing starts
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Gap:
+    severity: str
+    start: object
+    end: object
+    reason: str
+
+
+def change_points(policy: VendorPolicy, start, end) -> list:
+    """Every instant in [start, end) where some routing input may change, sorted."""
+    points = {start}
+    d, last = local_date(local(policy, start)), local_date(local(policy, end))
+    while d <= last:
+        points.add(local_instant(policy.tz, d, 0))
+        for spans in (desk_day(policy, d), duty_day(policy, d)):
+            for a, b in day_instants(policy, d, spans):
+                points.update((a, b))
+        d += timedelta(days=1)
+    for layer in policy.rota.layers:
+        points.update(s.start for s in shifts_between(layer, start, end))
+        for o in layer.overrides:
+            points.update((o.start, o.end))
+    return sorted(p for p in points if start <= p < end)
+
+
+def timetable(policy: VendorPolicy, severity_id: str, start, end) -> list[Change]:
+    """Each instant in [start, end) where the route or the dial list changes (the first entry
+    is the routing at `start`)."""
+    out: list[Change] = []
+    for at in change_points(policy, start, end):
+        decision = decide(policy, severity_id, at, with_deadline=False)
+        prev = out[-1].decision if out else None
+        if prev is None or (decision.route, decision.dial) != (prev.route, prev.dial):
+            out.append(Change(local(policy, at), decision))
+    return out
+
+
+def coverage_gaps(policy: VendorPolicy, start, end) -> list[Gap]:
+    """Periods in [start, end) when a severity that should reach a human reaches nobody."""
+    gaps: list[Gap] = []
+    for sev in policy.severities:
+        if sev.open.route == "written" and sev.closed.route == "written":
+            continue
+        changes = timetable(policy, sev.id, start, end)
+        for change, nxt in zip(changes, [*changes[1:], None], strict=True):
+            if change.decision.covered:
+                continue
+            until = nxt.at if nxt else local(policy, end)
+            if gaps and gaps[-1].severity == sev.id and gaps[-1].end == change.at:
+                gaps[-1] = Gap(sev.id, gaps[-1].start, until, gaps[-1].reason)
+            else:
+                gaps.append(Gap(sev.id, change.at, until, change.decision.reason))
+    return gaps

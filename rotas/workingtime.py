@@ -1,0 +1,57 @@
+"""Working-time arithmetic on the vendor calendar: openings and response deadlines.
+
+Working time is desk-open time: weekday hours minus breaks, public holidays and closures.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rotas.calendar import day_instants, desk_day, local, open_intervals
+from rotas.hours import local_date
+from rotas.policy import ResponseTarget, VendorPolicy
+
+HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlines
+
+
+def next_opening(policy: VendorPolicy, at):
+    """`at` itself if the desk is open, else the start of the next opening (None: never)."""
+    for start, _end in open_intervals(policy, at, max_days=HORIZON_DAYS):
+        return max(start, at)
+    return None
+
+
+def add_working_hours(policy: VendorPolicy, at, hours: float):
+    """The instant when `hours` of desk-open time have passed after `at`."""
+    left = timedelta(hours=hours)
+    for start, end in open_intervals(policy, at, max_days=HORIZON_DAYS):
+        start = max(start, at)
+        if end - start >= left:
+            return start + left
+        left -= end - start
+    return None
+
+
+def end_of_working_day(policy: VendorPolicy, at, n: int):
+    """The closing time of the n-th working day after `at`'s local date (n=1: next working
+    day). Returns None when there are not that many working days within the horizon."""
+    d = local_date(local(policy, at))
+    for i in range(1, HORIZON_DAYS):
+        day = d + timedelta(days=i)
+        spans = desk_day(policy, day)
+        if spans:
+            n -= 1
+            if n == 0:
+                return day_instants(policy, day, spans)[-1][1]
+    return None
+
+
+def deadline(policy: VendorPolicy, at, target: ResponseTarget | None):
+    """The response deadline for a call at `at`, or None without a target."""
+    if target is None:
+        return None
+    if target.unit == "hours":
+        if target.amount == 0:
+            return next_opening(policy, at)
+        return add_working_hours(policy, at, target.amount)
+    return end_of_working_day(policy, at, target.amount)
