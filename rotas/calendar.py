@@ -87,8 +87,11 @@ def closed_reason(policy: VendorPolicy, d: date) -> str | None:
 def desk_day(policy: VendorPolicy, d: date) -> Day:
     """Desk opening spans on local date `d` (breaks removed; empty on closed days)."""
     spans = policy.desk_open_week[d.weekday()]
-    if not spans or policy.holidays.name(d) or any(c.covers(d) for c in policy.closures):
+    if not spans or policy.holidays.name(d):
         return ()
+    for closure in policy.closures:
+        if closure.covers(d):
+            return ()
     return spans
 
 

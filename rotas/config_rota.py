@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pendulum
 
@@ -162,8 +163,8 @@ def _override(sub: Section, people: dict[str, Person], tz: str, layers: dict[str
 
 def _warn_dst_handoff(top: Section, spec: _LayerSpec, tz: str) -> None:
     """A handoff inside a DST gap or fold: say what the rota does on those nights."""
-    for day in (spec.start + timedelta(days=i) for i in range(366)):
-        h, m = divmod(spec.handoff, 60)
+    h, m = divmod(spec.handoff, 60)
+    for day in _transition_days(tz, spec.start.year):
         later = pendulum.datetime(day.year, day.month, day.day, h, m, tz=tz, fold=1)
         earlier = pendulum.datetime(day.year, day.month, day.day, h, m, tz=tz, fold=0)
         if (later.hour, later.minute) != (h, m):
@@ -182,3 +183,13 @@ def _warn_dst_handoff(top: Section, spec: _LayerSpec, tz: str) -> None:
                 f"the shift hands off at the second {clock(spec.handoff)}",
                 level="warning",
             )
+
+
+def _transition_days(tz: str, year: int) -> list:
+    """Local dates in `year` on which the UTC offset changes (DST nights)."""
+    zone = ZoneInfo(tz)
+    first = date(year, 1, 1)
+    offsets = [
+        datetime.combine(first + timedelta(days=i), time(), zone).utcoffset() for i in range(367)
+    ]
+    return [first + timedelta(days=i) for i in range(366) if offsets[i] != offsets[i + 1]]

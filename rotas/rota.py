@@ -53,6 +53,7 @@ class Layer:
     overrides: tuple[Override, ...] = ()  # sorted by start, non-overlapping
     _starts: tuple = field(default=(), repr=False, compare=False)
     _ends: tuple = field(default=(), repr=False, compare=False)
+    _boundaries: dict = field(default_factory=dict, repr=False, compare=False)  # memo
 
     def __post_init__(self):
         object.__setattr__(self, "_starts", tuple(o.start for o in self.overrides))
@@ -60,9 +61,11 @@ class Layer:
 
     def boundary(self, k: int):
         """The instant shift number `k` starts (k may be negative: before the rotation)."""
-        return local_instant(
-            self.tz, self.start + timedelta(days=k * self.shift_days), self.handoff
-        )
+        instant = self._boundaries.get(k)
+        if instant is None:
+            day = self.start + timedelta(days=k * self.shift_days)
+            instant = self._boundaries[k] = local_instant(self.tz, day, self.handoff)
+        return instant
 
     def rotation_at(self, at) -> Shift:
         """The rotation's shift covering `at` (overrides ignored)."""

@@ -97,11 +97,13 @@ def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, minute: int):
 
 def page_numbers(policy: VendorPolicy, rule: Rule, shifts: list[Shift], at) -> tuple[str, ...]:
     """Numbers paged at once: the targets of the rule's steps without delay."""
-    by_layer = {s.layer: s for s in shifts} or {s.layer: s for s in on_duty(policy.rota, at)}
     out: list[str] = []
     for step in rule.page:
         if step.after:
             break
+        if not shifts and any(t.startswith("rota:") for t in step.targets):
+            shifts = on_duty(policy.rota, at)
+        by_layer = {s.layer: s for s in shifts}
         out.extend(resolve_target(policy, target, by_layer) for target in step.targets)
     return _unique([n for n in out if n])
 
@@ -146,7 +148,7 @@ def _when(instant, t) -> str:
     """'Mon 08:00' within a week of `t`, else 'Mon 2026-12-28 08:00' (vendor-local)."""
     x = instant if instant.tzinfo is t.tzinfo else instant.astimezone(t.tzinfo)
     label = f"{DAY_LABELS[x.weekday()]} {x.hour:02d}:{x.minute:02d}"
-    if abs(x.timestamp() - t.timestamp()) < 6 * 86400:
+    if abs((local_date(x) - local_date(t)).days) < 6:
         return label
     return f"{label[:3]} {x.year}-{x.month:02d}-{x.day:02d}{label[3:]}"
 

@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 
 import yaml
 
-_Base = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+# Composed by the C parser when available; no constructors run: every scalar stays a string.
+class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):
+    def resolve(self, kind, value, implicit):  # no implicit typing at all: skip the resolver
+        return (
+            self.DEFAULT_MAPPING_TAG
+            if kind is yaml.MappingNode
+            else (
+                self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_SCALAR_TAG
+            )
+        )
 
 
 class Located(dict):
@@ -59,36 +69,36 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _make_loader(problems: Problems):
-    class Loader(_Base):
-        def construct_mapping(self, node, deep=False):
-            out = Located()
-            out.line, out.lines = node.start_mark.line + 1, {}
-            for key_node, value_node in node.value:
-                key = self.construct_object(key_node, deep=True)
-                line = key_node.start_mark.line + 1
-                if key in out:
-                    problems.add(line, str(key), f"duplicate key (first at line {out.lines[key]})")
-                out[key] = self.construct_object(value_node, deep=True)
-                out.lines[key] = line
-            return out
-
-        def construct_sequence(self, node, deep=False):
-            out = LocatedList(self.construct_object(child, deep=True) for child in node.value)
-            out.line = node.start_mark.line + 1
-            out.lines = [child.start_mark.line + 1 for child in node.value]
-            return out
-
-    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_mapping)
-    Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_sequence)
-    return Loader
+def _convert(node, problems: Problems):
+    """YAML node tree -> str / LocatedList / Located, remembering lines (1-based)."""
+    if isinstance(node, yaml.MappingNode):
+        out = Located()
+        out.line, out.lines = node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node, problems)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                problems.add(line, "yaml", "a key must be a plain text")
+                continue
+            if key in out:
+                problems.add(line, key, f"duplicate key (first at line {out.lines[key]})")
+            out[key] = _convert(value_node, problems)
+            out.lines[key] = line
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        out = LocatedList(_convert(child, problems) for child in node.value)
+        out.line = node.start_mark.line + 1
+        out.lines = [child.start_mark.line + 1 for child in node.value]
+        return out
+    return node.value
 
 
 def load_yaml(text: str, source: str) -> tuple[object, Problems]:
     """Parse YAML text; syntax errors become problems on their line."""
     problems = Problems(source)
     try:
-        data = yaml.load(text, Loader=_make_loader(problems))  # noqa: S506 - BaseLoader
+        node = yaml.compose(text, Loader=_Loader)
+        data = _convert(node, problems) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problems.add(mark.line + 1 if mark else 1, "yaml", str(exc.problem or exc))

@@ -1,0 +1,105 @@
+"""Routing-core benchmark: decision latency, config load time and a 10-year timetable.
+
+The vendor: aidn's policy with 5 years of weekly rotation on two layers and 2,000 overrides
+(generated here as YAML, then loaded through the real config loader).
+Run: `make bench` or `.venv/bin/python bench/bench_routing.py [--quick]`.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pendulum
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rotas.config import load_policy  # noqa: E402
+from rotas.routing import decide  # noqa: E402
+from rotas.timetable import timetable  # noqa: E402
+
+START = pendulum.datetime(2026, 1, 5, tz="Europe/Oslo")
+YEARS = 5
+OVERRIDES = 2000
+
+
+def big_vendor_yaml() -> str:
+    """aidn.yaml with 8 people per layer, rota start 5 years ago, and 2,000 overrides."""
+    base = (ROOT / "config" / "vendors" / "aidn.yaml").read_text(encoding="utf-8")
+    head, rest = base.split("people:\n", 1)
+    severities = rest[rest.index("severities:") :]
+    people = "".join(
+        f'  p{i}: {{name: "Person {i} (example)", phone: "+47 400 01 {i:03d}", language: nb}}\n'
+        for i in range(16)
+    )
+    people += '  drift: {name: "Drift (example)", phone: "+47 400 00 109", language: nb}\n'
+    layers = "".join(
+        f"  - layer: {name}\n    members: [{', '.join(f'p{i}' for i in members)}]\n"
+        f'    start: "2026-01-05"\n    shift: 1 week\n    handoff: "08:00"\n'
+        for name, members in (("primary", range(8)), ("secondary", range(8, 16)))
+    )
+    rng = random.Random(7)
+    slots = sorted(rng.sample(range(YEARS * 365 * 4), OVERRIDES))  # 6-hour slots, no overlap
+    overrides = ""
+    for n, slot in enumerate(slots):
+        a = START.add(hours=6 * slot)
+        b = a.add(hours=rng.choice((2, 4, 6)))
+        layer = "primary" if n % 2 else "secondary"
+        overrides += (
+            f"  - {{layer: {layer}, person: p{rng.randrange(16)}, "
+            f'from: "{a.format("YYYY-MM-DDTHH:mm")}", to: "{b.format("YYYY-MM-DDTHH:mm")}"}}\n'
+        )
+    return f"{head}people:\n{people}\nrota:\n{layers}\noverrides:\n{overrides}\n{severities}"
+
+
+def measure(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter_ns()
+        fn()
+        out.append((time.perf_counter_ns() - t) / 1000)
+    return out
+
+
+def summary(name: str, micros: list[float], unit: str = "us") -> str:
+    micros = sorted(micros)
+    p50 = statistics.median(micros)
+    p99 = micros[int(len(micros) * 0.99) - 1]
+    scale = 1000 if unit == "ms" else 1
+    return f"{name}: median {p50 / scale:.1f} {unit}, p99 {p99 / scale:.1f} {unit}, n={len(micros)}"
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "aidn.yaml"
+        path.write_text(big_vendor_yaml(), encoding="utf-8")
+        loads = measure(lambda: load_policy(path), 5 if quick else 20)
+        policy = load_policy(path)
+    print(summary("config load (2 layers, 2,000 overrides)", loads, "ms"))
+
+    rng = random.Random(1)
+    span = YEARS * 365 * 86400
+    instants = [START.add(seconds=rng.randrange(span)) for _ in range(2000 if quick else 20000)]
+    for sev in ("a", "c"):
+        decide(policy, sev, instants[0])  # warm the holiday cache
+        it = iter(instants * 2)
+        lat = measure(lambda sev=sev, it=it: decide(policy, sev, next(it)), len(instants))
+        rate = 1e6 / statistics.mean(lat)
+        print(
+            summary(f"decide severity {sev!r} (random instants over 5 years)", lat)
+            + f", {rate:,.0f} decisions/s"
+        )
+
+    t = time.perf_counter()
+    changes = timetable(policy, "a", START, START.add(years=10))
+    print(f"timetable 'a' over 10 years: {time.perf_counter() - t:.2f} s, {len(changes)} changes")
+
+
+if __name__ == "__main__":
+    main()
