@@ -16,6 +16,7 @@ from oncall import cli_output as out
 from oncall.vendors import load_vendor, vendor_files
 from rotas.config import check_policy_file
 from rotas.hours import parse_date, parse_instant
+from rotas.phone import caller_number
 from rotas.policy import VendorPolicy
 from rotas.routing import decide
 from rotas.timetable import coverage_gaps, timetable
@@ -59,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--severity", required=True)
     p.add_argument("--from", dest="start", required=True)
     p.add_argument("--to", dest="end", required=True, help="last date, inclusive")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("call", help="simulate a call through the real, signed webhooks")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--at", required=True, help="ISO 8601; the clock is frozen there")
+    p.add_argument("--from", dest="caller", required=True, help="caller id (E.164 or anonymous)")
+    p.add_argument("--press", default="", help="digits pressed at the menu, in order")
+    p.add_argument("--no-answer", action="store_true", help="nobody answers any <Dial>")
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("demo", help="route sample calls for every vendor")
@@ -146,6 +155,22 @@ def cmd_timetable(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_call(args, settings: Settings) -> int:
+    from oncall.simulator import simulate
+
+    policy = _vendor(settings, args.vendor)
+    at = _instant(args.at, policy)
+    if not policy.inbound:
+        raise UsageError(f"vendor {policy.id} has no inbound number to call")
+    if not all(c.isdigit() or c in "*#" for c in args.press):
+        raise UsageError(f"--press: {args.press!r} is not a string of phone keys (0-9, *, #)")
+    if args.caller.lower() != "anonymous" and not caller_number(args.caller):
+        raise UsageError(f"--from: {args.caller!r} is not an E.164 number or 'anonymous'")
+    result = simulate(settings, policy, at, args.caller, args.press, not args.no_answer)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else out.call_text(result))
+    return 0
+
+
 def cmd_demo(args, settings: Settings) -> int:
     from oncall.demo import run_demo
 
@@ -157,6 +182,7 @@ COMMANDS = {
     "check": cmd_check,
     "rota_show": cmd_rota_show,
     "timetable": cmd_timetable,
+    "call": cmd_call,
     "demo": cmd_demo,
 }
 

@@ -118,3 +118,28 @@ def rota_table(policy: VendorPolicy, start, weeks: int) -> str:
         lines.append("")
         lines.append("People: " + "; ".join(f"{p.name} {mask(p.phone)}" for p in people.values()))
     return "\n".join(lines)
+
+
+def call_text(result: dict) -> str:
+    lines = []
+    for n, step in enumerate(result["steps"], 1):
+        params = {
+            k: v
+            for k, v in step["params"].items()
+            if k in ("Digits", "DialCallStatus", "RecordingUrl", "From")
+        }
+        lines.append(f"--> {n}. POST {step['path']} {params} [{step['status']}]")
+        lines.append("    " + step["twiml"].replace("><", ">\n    <"))
+    lines += [
+        "",
+        f"reference: {result['reference']}",
+        f"severity:  {result['severity']}",
+        f"route:     {result['route']}",
+        f"reason:    {result['reason']}",
+        f"dialled:   {', '.join(result['dialled']) or '-'}",
+        f"outcome:   {result['outcome']}",
+        f"recording: {result['recording'] or '-'}",
+        f"sms:       {', '.join(j['id'] for j in result['sms']) or '-'}",
+        f"pages:     {', '.join(j['id'] for j in result['pages']) or '-'}",
+    ]
+    return "\n".join(lines)

@@ -29,3 +29,30 @@ def mask(number: str | None) -> str:
     digits = [c for c in number if c.isdigit()]
     keep = "".join(digits[-3:])
     return ("+" if number.startswith("+") else "") + "*" * max(len(digits) - 3, 0) + keep
+
+
+ANONYMOUS = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "+266696687"}
+_MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def caller_number(raw: str | None) -> E164 | None:
+    """A caller id as E.164, or None when it is anonymous, withheld or not a valid number."""
+    if raw is None or raw.strip().lower() in ANONYMOUS:
+        return None
+    try:
+        return to_e164(raw, "NO") if raw.strip().startswith("+") else None
+    except InvalidNumber:
+        return None
+
+
+def sms_eligible(number: E164 | None, countries: tuple[str, ...]) -> bool:
+    """Mobile, in one of `countries` (ISO codes), not premium-rate or shared-cost: the only
+    numbers a caller follow-up SMS may go to (SMS-pumping fraud targets the others)."""
+    if not number:
+        return False
+    parsed = phonenumbers.parse(number, None)
+    region = phonenumbers.region_code_for_number(parsed)
+    return region in countries and phonenumbers.number_type(parsed) in _MOBILE_TYPES

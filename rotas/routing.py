@@ -88,11 +88,20 @@ def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, minute: int):
             [],
         )
     shifts = on_duty(policy.rota, t)
-    dial = _unique([s.person.phone for s in shifts if s.person] + list(policy.duty_phones))
+    dial = _duty_dial(policy, shifts)
     who = "; ".join(_describe_shift(s, t) for s in shifts) or "the duty phone is rung"
     if not dial:
         who = "nobody is on the rota"
     return "oncall", dial, f"{name} goes to the duty rota; {who}", shifts
+
+
+def duty_numbers(policy: VendorPolicy, at) -> tuple[str, ...]:
+    """Whom to ring for duty at `at`: each layer's engineer in order, then duty.phones."""
+    return _duty_dial(policy, on_duty(policy.rota, at))
+
+
+def _duty_dial(policy: VendorPolicy, shifts: list[Shift]) -> tuple[str, ...]:
+    return _unique([s.person.phone for s in shifts if s.person] + list(policy.duty_phones))
 
 
 def page_numbers(policy: VendorPolicy, rule: Rule, shifts: list[Shift], at) -> tuple[str, ...]:

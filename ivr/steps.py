@@ -1,0 +1,345 @@
+"""The inbound call flow: one small pure function per webhook step.
+
+Each step takes the parsed webhook (`Call`) and what the shell loaded (`Context`) and returns
+a `Reply`: the TwiML to answer with and the effects the shell must carry out (save the call,
+enqueue a page or the caller SMS, mark a screened call accepted). No IO here.
+
+    incoming -> menu (x3) -> desk:    Dial desk numbers     -> dial_result -> duty | voicemail
+                          -> oncall:  Dial rota[i] + screen -> dial_result -> rota[i+1] | voicemail
+                          -> written: channels, reference, goodbye
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import prompts
+from rotas.policy import Severity, VendorPolicy
+from rotas.routing import decide, duty_numbers
+
+MAX_MENU_TRIES = 3
+DIAL_TIMEOUT = 20  # seconds a phone rings before the next one
+SCREEN_TIMEOUT = 8
+ANSWERED = ("completed", "answered")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One voice webhook request, parsed at the edge."""
+
+    sid: str
+    caller: str | None  # E.164, or None when anonymous or invalid
+    to: str
+    query: dict[str, str] = field(default_factory=dict)  # step state from the action URL
+    digits: str = ""
+    dial_status: str = ""
+    recording_url: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    policy: VendorPolicy
+    now: object  # aware instant of this request
+    reference: str
+    record: dict[str, str]  # the call record so far
+    url: object  # url(step, **query) -> absolute webhook URL
+    accepted: bool = False  # the screened leg for this attempt pressed 1
+    abusive: bool = False  # caller over the call-rate limit: reject
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: str  # call | event | page | caller_sms | accept | recording
+    data: dict
+    once: str | None = None  # idempotency key within the call (Twilio retries webhooks)
+
+
+@dataclass(frozen=True)
+class Reply:
+    response: VoiceResponse
+    effects: tuple[Effect, ...] = ()
+
+
+class _Speaker:
+    """Builds one VoiceResponse in the vendor's language."""
+
+    def __init__(self, policy: VendorPolicy):
+        self.policy, self.lang = policy, policy.language
+        self.response = VoiceResponse()
+
+    def say(self, key: str, node=None, **values) -> None:
+        (node or self.response).say(
+            prompts.text(self.lang, key, **values), **prompts.voice(self.lang)
+        )
+
+    def channels(self) -> str:
+        return prompts.channels(self.policy, self.lang)
+
+
+# -- steps --------------------------------------------------------------------------------------
+
+
+def incoming(call: Call, ctx: Context) -> Reply:
+    """Greeting, open or closed, then the severity menu."""
+    if ctx.abusive:
+        response = VoiceResponse()
+        response.reject(reason="busy")
+        return Reply(response, (Effect("event", {"text": "rejected: call-rate limit"}),))
+    sp = _Speaker(ctx.policy)
+    sp.say("greeting", vendor=ctx.policy.name)
+    sp.say(
+        "open"
+        if decide(ctx.policy, ctx.policy.severities[0].id, ctx.now, with_deadline=False).open
+        else "closed"
+    )
+    _menu(sp, ctx, attempt=1)
+    effects = (
+        Effect(
+            "call",
+            {
+                "vendor": ctx.policy.id,
+                "caller": call.caller or "",
+                "to": call.to,
+                "reference": ctx.reference,
+                "started": ctx.now.isoformat(),
+            },
+        ),
+        Effect("event", {"text": "incoming call"}, once="incoming"),
+    )
+    return Reply(sp.response, effects)
+
+
+def menu(call: Call, ctx: Context) -> Reply:
+    """A digit chose a severity; anything else re-prompts; after 3 tries, the most severe
+    severity that may phone in (a caller who cannot use the menu still reaches a human)."""
+    attempt = _int(call.query.get("attempt"), 1)
+    sev = _by_digit(ctx.policy, call.digits)
+    if sev is not None:
+        return _route(call, ctx, sev, f"pressed {call.digits}")
+    if attempt >= MAX_MENU_TRIES:
+        return _route(
+            call,
+            ctx,
+            phone_in_severity(ctx.policy, ctx.now),
+            f"no valid choice after {attempt} tries",
+        )
+    sp = _Speaker(ctx.policy)
+    sp.say("invalid")
+    _menu(sp, ctx, attempt=attempt + 1)
+    note = f"invalid menu input {call.digits!r}" if call.digits else "no menu input"
+    return Reply(sp.response, (Effect("event", {"text": note}, once=f"menu-{attempt}"),))
+
+
+def dial_result(call: Call, ctx: Context) -> Reply:
+    """The <Dial> ended. Connected: goodbye. Otherwise the next phone, the duty rota or a
+    recording. A screened leg counts as connected only if the engineer pressed 1."""
+    sev = ctx.policy.severity(call.query.get("sev", "")) or ctx.policy.severities[0]
+    route, index = call.query.get("route", "desk"), _int(call.query.get("i"), 0)
+    outcome = Effect(
+        "event",
+        {"text": f"{route} dial {index}: {call.dial_status or 'none'}"},
+        once=f"dial-{route}-{index}",
+    )
+    connected = ctx.accepted if route == "oncall" else call.dial_status in ANSWERED
+    sp = _Speaker(ctx.policy)
+    if connected:
+        sp.say("report", channels=sp.channels())
+        sp.say("goodbye")
+        sp.response.hangup()
+        return Reply(sp.response, (outcome, Effect("call", {"outcome": f"connected {route}"})))
+    if route == "desk" and sev.closed.route == "duty":
+        numbers = duty_numbers(ctx.policy, ctx.now)
+        if numbers:
+            sp.say("connect_duty")
+            _dial_duty(sp, call, ctx, sev, numbers, 0)
+            page = _page_effect(ctx, sev, numbers[:1], "desk did not answer", once="page-desk")
+            return Reply(sp.response, (outcome, Effect("call", {"dial": " ".join(numbers)}), page))
+    numbers = ctx.record.get("dial", "").split()
+    if route == "oncall" and index + 1 < len(numbers):
+        _dial_duty(sp, call, ctx, sev, numbers, index + 1)
+        return Reply(sp.response, (outcome,))
+    _voicemail(sp, ctx)
+    return Reply(sp.response, (outcome, Effect("call", {"outcome": "voicemail"})))
+
+
+def screen(call: Call, ctx: Context) -> Reply:
+    """Whispered to the engineer who answered: who calls, and press 1 to take it."""
+    sp = _Speaker(ctx.policy)
+    sev = ctx.policy.severity(call.query.get("sev", "")) or ctx.policy.severities[0]
+    gather = sp.response.gather(
+        num_digits=1, timeout=SCREEN_TIMEOUT, action=ctx.url("screen_result", **call.query)
+    )
+    sp.say(
+        "screen",
+        node=gather,
+        vendor=ctx.policy.name,
+        severity=sev.text("label", sp.lang),
+        reference=prompts.spell(ctx.reference),
+    )
+    sp.response.hangup()  # no key: a voicemail or a sleeping phone does not take the call
+    return Reply(sp.response)
+
+
+def screen_result(call: Call, ctx: Context) -> Reply:
+    """1 accepts (the legs are bridged by returning empty TwiML); anything else declines."""
+    response = VoiceResponse()
+    index = call.query.get("i", "0")
+    if call.digits == "1":
+        effect = Effect("accept", {"attempt": index})
+        return Reply(response, (effect, Effect("event", {"text": f"duty {index} accepted"})))
+    response.hangup()
+    return Reply(response, (Effect("event", {"text": f"duty {index} declined"}),))
+
+
+def recorded(call: Call, ctx: Context) -> Reply:
+    sp = _Speaker(ctx.policy)
+    sp.say("recorded")
+    sp.say("reference", reference=prompts.spell(ctx.reference))
+    sp.say("report", channels=sp.channels())
+    sp.say("goodbye")
+    sp.response.hangup()
+    effects = (Effect("recording", {"url": call.recording_url}, once="recording"),)
+    return Reply(sp.response, effects)
+
+
+def fallback(policy: VendorPolicy | None) -> VoiceResponse:
+    """For Twilio's Fallback URL and for Redis outages: no state, dial the emergency number,
+    then take a recording. Never 'an application error has occurred'."""
+    if policy is None:
+        return unknown_number()
+    sp = _Speaker(policy)
+    sp.say("apology")
+    number = policy.emergency or (policy.duty_phones + policy.desk_phones)[0]
+    dial = sp.response.dial(timeout=30, answer_on_bridge=True)
+    dial.number(number)
+    sp.say("record")
+    sp.response.record(max_length=180, finish_on_key="#", play_beep=True)
+    sp.say("goodbye")
+    return sp.response
+
+
+def unknown_number() -> VoiceResponse:
+    response = VoiceResponse()
+    response.say(prompts.text("en", "unknown_number"), **prompts.voice("en"))
+    response.hangup()
+    return response
+
+
+STEPS = {
+    "incoming": incoming,
+    "menu": menu,
+    "dial_result": dial_result,
+    "screen": screen,
+    "screen_result": screen_result,
+    "recorded": recorded,
+}
+
+
+# -- building blocks ----------------------------------------------------------------------------
+
+
+def _menu(sp: _Speaker, ctx: Context, attempt: int) -> None:
+    gather = sp.response.gather(num_digits=1, timeout=6, action=ctx.url("menu", attempt=attempt))
+    for sev in ctx.policy.severities:
+        sp.say(
+            "menu_item",
+            node=gather,
+            label=sev.text("label", sp.lang),
+            menu=sev.text("menu", sp.lang),
+            digit=sev.digit,
+        )
+    # no input: Twilio continues after </Gather>; count it as a failed try
+    sp.response.redirect(ctx.url("menu", attempt=attempt))
+
+
+def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
+    decision = decide(ctx.policy, sev.id, ctx.now)
+    sp = _Speaker(ctx.policy)
+    effects = [
+        Effect(
+            "call",
+            {
+                "severity": sev.id,
+                "route": decision.route,
+                "dial": " ".join(decision.dial),
+                "reason": decision.reason,
+            },
+        ),
+        Effect("event", {"text": f"{how}: {sev.id} -> {decision.route}"}, once="route"),
+        Effect("caller_sms", {"caller": call.caller or ""}, once="caller_sms"),
+    ]
+    if decision.page:
+        effects.append(_page_effect(ctx, sev, decision.page, decision.reason, once="page"))
+    if decision.route == "written" or not decision.dial:
+        sp.say("written", channels=sp.channels())
+        sp.say("reference", reference=prompts.spell(ctx.reference))
+        if call.caller:
+            sp.say("sms")
+        if decision.route != "written":  # should reach a human, reaches nobody: record
+            _voicemail(sp, ctx)
+        else:
+            sp.say("goodbye")
+            sp.response.hangup()
+        return Reply(sp.response, tuple(effects))
+    sp.say("reference", reference=prompts.spell(ctx.reference))
+    sp.say("report", channels=sp.channels())
+    if decision.route == "desk":
+        sp.say("connect_desk")
+        dial = sp.response.dial(
+            timeout=DIAL_TIMEOUT,
+            answer_on_bridge=True,
+            action=ctx.url("dial_result", route="desk", sev=sev.id, i=0),
+        )
+        for number in decision.dial:
+            dial.number(number)
+    else:
+        sp.say("connect_duty")
+        _dial_duty(sp, call, ctx, sev, decision.dial, 0)
+    return Reply(sp.response, tuple(effects))
+
+
+def _dial_duty(sp: _Speaker, call: Call, ctx: Context, sev: Severity, numbers, index: int):
+    """Ring one duty phone with call screening; its result decides the next step. The
+    screening webhooks carry the caller's CallSid (`call`): they run on the engineer's leg."""
+    dial = sp.response.dial(
+        timeout=DIAL_TIMEOUT,
+        answer_on_bridge=True,
+        action=ctx.url("dial_result", route="oncall", sev=sev.id, i=index),
+    )
+    dial.number(numbers[index], url=ctx.url("screen", sev=sev.id, i=index, call=call.sid))
+
+
+def _voicemail(sp: _Speaker, ctx: Context) -> None:
+    sp.say("record")
+    sp.response.record(
+        max_length=180, finish_on_key="#", play_beep=True, action=ctx.url("recorded")
+    )
+    sp.say("goodbye")
+    sp.response.hangup()
+
+
+def _page_effect(ctx: Context, sev: Severity, numbers, reason: str, once: str) -> Effect:
+    return Effect(
+        "page", {"severity": sev.id, "numbers": list(numbers), "reason": reason}, once=once
+    )
+
+
+def phone_in_severity(policy: VendorPolicy, at) -> Severity:
+    """The most severe severity that reaches a human at `at` (else the most severe one)."""
+    for sev in policy.severities:
+        if decide(policy, sev.id, at, with_deadline=False).dial:
+            return sev
+    return policy.severities[0]
+
+
+def _by_digit(policy: VendorPolicy, digits: str) -> Severity | None:
+    return next((s for s in policy.severities if str(s.digit) == digits.strip()), None)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,9 @@
+"""A local fake of the Twilio REST API (Messages, Calls) for tests and `make run`.
+
+The real `twilio` client reaches it through TWILIO_API_BASE. It records what it was asked to
+send and shows it on GET /_fake/messages and /_fake/calls; it can be told to fail.
+"""
+
+from oncall.fake_twilio.server import FakeTwilio, create_fake_app
+
+__all__ = ["FakeTwilio", "create_fake_app"]

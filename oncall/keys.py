@@ -1,0 +1,54 @@
+"""Every Redis key name the project uses, in one place."""
+
+PREFIX = "oncall"
+DAY = 86400
+CALL_TTL = 90 * DAY  # call records and their events are kept 90 days
+
+
+def call(sid: str) -> str:
+    """Hash: vendor, caller, to, reference, started, severity, route, dial, outcome, recording."""
+    return f"{PREFIX}:call:{sid}"
+
+
+def call_events(sid: str) -> str:
+    """List of JSON events {at, step, text}, oldest first."""
+    return f"{PREFIX}:call:{sid}:events"
+
+
+def calls_index() -> str:
+    """Sorted set of call sids by start time (epoch seconds)."""
+    return f"{PREFIX}:calls"
+
+
+def once(sid: str, key: str) -> str:
+    """Marks an effect of a call as done: Twilio retries webhooks, effects happen once."""
+    return f"{PREFIX}:once:{sid}:{key}"
+
+
+def screen(sid: str, attempt: str) -> str:
+    """Set when the engineer rung in attempt `attempt` pressed 1."""
+    return f"{PREFIX}:screen:{sid}:{attempt}"
+
+
+def reference_counter(vendor: str, year: int) -> str:
+    return f"{PREFIX}:ref:{vendor}:{year}"
+
+
+def caller_calls(number: str, bucket: int) -> str:
+    """Calls from one number in a 10-minute bucket (abuse limit)."""
+    return f"{PREFIX}:rate:calls:{number}:{bucket}"
+
+
+def caller_sms(number: str, day: str) -> str:
+    """Follow-up SMS sent to one caller on one day."""
+    return f"{PREFIX}:rate:sms:{number}:{day}"
+
+
+def sms_hour(hour: str) -> str:
+    """Follow-up SMS sent to all callers in one hour (global cap)."""
+    return f"{PREFIX}:rate:sms-all:{hour}"
+
+
+def blocked() -> str:
+    """Set of caller numbers refused outright."""
+    return f"{PREFIX}:blocked"

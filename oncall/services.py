@@ -1,0 +1,31 @@
+"""Services: everything the web app needs, built once and kept in app.extensions["oncall"]."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+
+from config.settings import Settings
+from oncall.store import CallStore
+from rotas.policy import VendorPolicy
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: object
+    redis: redis.Redis
+    store: CallStore
+    vendors: dict[str, VendorPolicy]
+    by_number: dict[str, VendorPolicy]  # inbound E.164 number -> vendor
+
+    @classmethod
+    def build(cls, settings: Settings, clock, client: redis.Redis, vendors) -> Services:
+        by_number = {n: p for p in vendors.values() for n in p.inbound}
+        return cls(settings, clock, client, CallStore(client), vendors, by_number)
+
+
+def services() -> Services:
+    return current_app.extensions["oncall"]

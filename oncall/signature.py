@@ -1,0 +1,40 @@
+"""@twilio_signed: X-Twilio-Signature checked against PUBLIC_BASE_URL + the raw path and query.
+
+The URL is rebuilt from configuration, never from the request's Host or scheme, so it is
+right behind a TLS-terminating proxy; the query string is used byte for byte (re-encoding it
+is the classic cause of false 403s). No auth token configured -> every request is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+
+from flask import abort, request
+from twilio.request_validator import RequestValidator
+
+from oncall.services import services
+
+log = logging.getLogger(__name__)
+
+
+def public_url() -> str:
+    base = services().settings.public_base_url
+    query = request.query_string.decode("latin-1")
+    return base + request.path + (f"?{query}" if query else "")
+
+
+def twilio_signed(view):
+    @wraps(view)
+    def checked(*args, **kwargs):
+        token = services().settings.twilio_auth_token
+        signature = request.headers.get("X-Twilio-Signature", "")
+        url = public_url()
+        if not (
+            token and signature and RequestValidator(token).validate(url, request.form, signature)
+        ):
+            log.warning("403: bad or missing Twilio signature for %s", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked

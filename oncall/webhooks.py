@@ -1,0 +1,46 @@
+"""Blueprint "twilio": the signed voice webhooks. Every answer is TwiML, never a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+
+from ivr import steps
+from oncall.callflow import handle_voice
+from oncall.services import services
+from oncall.signature import twilio_signed
+from rotas.phone import caller_number
+
+log = logging.getLogger(__name__)
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+
+def twiml(response) -> Response:
+    return Response(str(response), mimetype="application/xml")
+
+
+def parse_call(form, args) -> steps.Call:
+    return steps.Call(
+        sid=form.get("CallSid", ""),
+        caller=caller_number(form.get("From")),
+        to=form.get("To", ""),
+        query=dict(args),
+        digits=form.get("Digits", ""),
+        dial_status=form.get("DialCallStatus", ""),
+        recording_url=form.get("RecordingUrl", ""),
+    )
+
+
+@bp.post("/voice/<step>")
+@twilio_signed
+def voice(step: str):
+    svc = services()
+    call = parse_call(request.form, request.args)
+    if step not in steps.STEPS:  # the Fallback URL, or a step we do not know
+        return twiml(steps.fallback(svc.by_number.get(call.to)))
+    try:
+        return twiml(handle_voice(svc, step, call))
+    except Exception:  # Redis down, or a bug: the caller must still reach a human
+        log.exception("voice step %s failed; answering with the fallback", step)
+        return twiml(steps.fallback(svc.by_number.get(call.to)))

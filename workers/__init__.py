@@ -1,0 +1,1 @@
+"""RQ jobs: thin functions that load state, do one IO thing and record it."""
