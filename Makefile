@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench check clean
+.PHONY: run demo test lint bench check clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 2; }
@@ -14,6 +14,9 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
+	$(PY) -m oncall serve
+
+demo: $(STAMP)
 	$(PY) -m oncall demo
 
 test: $(STAMP)
@@ -29,6 +32,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_routing.py
+	$(PY) bench/bench_webhooks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

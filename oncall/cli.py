@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("demo", help="route sample calls for every vendor")
+    sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
     return parser
 
 
@@ -177,6 +178,12 @@ def cmd_demo(args, settings: Settings) -> int:
     return run_demo(settings)
 
 
+def cmd_serve(args, settings: Settings) -> int:
+    from oncall.serve import serve
+
+    return serve()
+
+
 COMMANDS = {
     "route": cmd_route,
     "check": cmd_check,
@@ -184,6 +191,7 @@ COMMANDS = {
     "timetable": cmd_timetable,
     "call": cmd_call,
     "demo": cmd_demo,
+    "serve": cmd_serve,
 }
 
 

@@ -19,8 +19,7 @@ def load_vendors(config_dir: Path) -> dict[str, VendorPolicy]:
 
 def load_vendor(config_dir: Path, vendor_id: str) -> VendorPolicy:
     """One vendor's policy; raises LookupError naming the valid ids when it does not exist."""
-    path = Path(config_dir) / f"{vendor_id}.yaml"
-    if not path.is_file():
-        known = ", ".join(p.stem for p in vendor_files(config_dir)) or "none"
-        raise LookupError(f"unknown vendor {vendor_id!r} (valid: {known})")
-    return load_policy(path)
+    files = {p.stem: p for p in vendor_files(config_dir)}
+    if vendor_id not in files:  # never a path: '../x' is not a vendor id
+        raise LookupError(f"unknown vendor {vendor_id!r} (valid: {', '.join(files) or 'none'})")
+    return load_policy(files[vendor_id])

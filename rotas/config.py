@@ -15,7 +15,7 @@ import pendulum
 
 from rotas.calendar import Closure, HolidayCalendar
 from rotas.config_rota import parse_people, parse_rota
-from rotas.config_sections import Section
+from rotas.config_sections import Section, declared, line_at
 from rotas.hours import (
     WeeklyHours,
     normalise,
@@ -76,9 +76,9 @@ def check_policy_file(path: str | Path) -> tuple[VendorPolicy | None, list[Probl
     except OSError as exc:
         return None, [Problem(source, 0, "file", f"cannot read: {exc.strerror}")]
     data, problems = load_yaml(text, source)
-    if not problems and not hasattr(data, "lines"):
-        problems.add(1, "file", "expected a mapping of vendor settings")
-    if problems:
+    if data is None or not hasattr(data, "lines"):  # a syntax error, or not a mapping at all
+        if not problems.items:
+            problems.add(1, "file", "expected a mapping of vendor settings")
         return None, problems.items
     policy = parse_policy(data, problems)
     stem = Path(path).stem
@@ -134,35 +134,28 @@ def parse_policy(data, problems: Problems) -> VendorPolicy | None:
 
 
 def _cross_check(policy: VendorPolicy, top: Section) -> None:
-    layers = {layer.name for layer in policy.rota.layers}
+    layers = {layer.name for layer in policy.rota.layers} | declared(top.data, "rota")
+    people = set(policy.people) | declared(top.data, "people")
+    raw = top.data.get("severities")
     for i, sev in enumerate(policy.severities):
-        where = top.child_line("severities", i)
         for state, rule in (("open", sev.open), ("closed", sev.closed)):
-            for step in rule.page:
+            for j, step in enumerate(rule.page):
+                line = line_at(raw, i, state, "page", j, "notify")
                 for target in step.targets:
-                    if target.startswith("rota:") and target[5:] not in layers:
-                        top.problem(
-                            where,
-                            f"severities.{sev.id}.{state}.page",
-                            f"{target!r}: no rota layer {target[5:]!r} "
-                            f"(layers: {', '.join(sorted(layers)) or 'none'})",
-                        )
-                    elif not target.startswith("rota:") and target not in policy.people:
-                        top.problem(
-                            where,
-                            f"severities.{sev.id}.{state}.page",
-                            f"{target!r} is not a rota layer ('rota:primary') or a "
-                            f"person in people",
-                        )
+                    problem = _target_problem(target, layers, people)
+                    if problem:
+                        top.problem(line, f"severities.{sev.id}.{state}.page[{j}].notify", problem)
         if sev.closed.route == "duty" and not policy.rota.layers and not policy.duty_phones:
             top.problem(
-                where,
+                line_at(raw, i, "closed"),
                 f"severities.{sev.id}.closed",
                 "routed to duty, but the vendor has no rota layers and no duty.phones",
             )
         if sev.open.route == "desk" and not policy.desk_phones:
             top.problem(
-                where, f"severities.{sev.id}.open", "routed to the desk, but desk.phones is empty"
+                line_at(raw, i, "open"),
+                f"severities.{sev.id}.open",
+                "routed to the desk, but desk.phones is empty",
             )
     if policy.emergency is None and not (policy.duty_phones or policy.desk_phones):
         top.problem(
@@ -170,6 +163,17 @@ def _cross_check(policy: VendorPolicy, top: Section) -> None:
             "emergency",
             "no emergency number and no desk or duty phone for the fallback to dial",
         )
+
+
+def _target_problem(target: str, layers: set[str], people: set[str]) -> str | None:
+    if target.startswith("rota:"):
+        if target[5:] in layers:
+            return None
+        known = ", ".join(sorted(layers)) or "none"
+        return f"{target!r}: no rota layer {target[5:]!r} (layers: {known})"
+    if target in people:
+        return None
+    return f"{target!r} is not a rota layer ('rota:primary') or a person in people"
 
 
 # -- field parsers: (value, section-for-lines) -> parsed value, raise ValueError -------------

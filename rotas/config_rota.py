@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 
-from rotas.config_sections import Section
+from rotas.config_sections import AlreadyReported, Section, declared
 from rotas.hours import clock, parse_clock, parse_date, parse_instant
 from rotas.policy import LANGUAGES
 from rotas.rota import Layer, Override, Person, Rota
@@ -23,6 +23,7 @@ class _LayerSpec:
     shift_days: int
     handoff: int
     line: int
+    handoff_line: int
 
 
 def parse_people(value, s: Section, phone) -> dict[str, Person]:
@@ -45,10 +46,13 @@ def _language(value, _s) -> str:
 
 
 def parse_rota(top: Section, people: dict[str, Person], tz: str) -> Rota:
+    people_ids, layer_names = declared(top.data, "people"), declared(top.data, "rota")
     specs = top.take(
         "rota",
         lambda v, s: s.each_section(
-            v, {"layer", "members", "start", "shift", "handoff"}, lambda x: _layer(x, people)
+            v,
+            {"layer", "members", "start", "shift", "handoff"},
+            lambda x: _layer(x, people, people_ids),
         ),
         default=[],
     )
@@ -67,7 +71,9 @@ def parse_rota(top: Section, people: dict[str, Person], tz: str) -> Rota:
     overrides = top.take(
         "overrides",
         lambda v, s: s.each_section(
-            v, {"layer", "person", "from", "to"}, lambda x: _override(x, people, tz, seen)
+            v,
+            {"layer", "person", "from", "to"},
+            lambda x: _override(x, people, people_ids, tz, seen, layer_names),
         ),
         default=[],
     )
@@ -100,13 +106,13 @@ def parse_rota(top: Section, people: dict[str, Person], tz: str) -> Rota:
     return Rota(tuple(layers))
 
 
-def _layer(sub: Section, people: dict[str, Person]) -> _LayerSpec | None:
+def _layer(sub: Section, people: dict[str, Person], people_ids: set[str]) -> _LayerSpec | None:
     name = sub.take("layer", lambda v, _s: str(v), required=True)
     if name:
         sub.rename(f"rota.{name}")
     members = sub.take(
         "members",
-        lambda v, s: tuple(s.each(v, lambda m: _person(m, people))),
+        lambda v, s: tuple(s.each(v, lambda m: _person(m, people, people_ids))),
         required=True,
         default=(),
     )
@@ -117,10 +123,12 @@ def _layer(sub: Section, people: dict[str, Person]) -> _LayerSpec | None:
     handoff = sub.take("handoff", lambda v, _s: _handoff(v), default=8 * 60)
     if not (name and members and start and shift):
         return None
-    return _LayerSpec(name, members, start, shift, handoff, sub.line)
+    return _LayerSpec(name, members, start, shift, handoff, sub.line, sub.line_of("handoff"))
 
 
-def _person(pid, people: dict[str, Person]) -> Person:
+def _person(pid, people: dict[str, Person], people_ids: set[str]) -> Person:
+    if pid not in people and pid in people_ids:
+        raise AlreadyReported(pid)
     if pid not in people:
         raise ValueError(f"{pid!r} is not in people ({', '.join(sorted(people)) or 'none'})")
     return people[pid]
@@ -141,16 +149,18 @@ def _handoff(value) -> int:
     return minute
 
 
-def _override(sub: Section, people: dict[str, Person], tz: str, layers: dict[str, int]):
+def _override(sub: Section, people, people_ids, tz: str, layers: dict, layer_names: set[str]):
     layer = sub.take("layer", lambda v, _s: str(v), required=True)
-    if layer and layer not in layers:
+    if layer and layer not in layers and layer in layer_names:
+        layer = None  # the layer itself is broken and reported
+    elif layer and layer not in layers:
         sub.problem(
             sub.line_of("layer"),
             sub.path("layer"),
             f"{layer!r} is not a rota layer ({', '.join(layers) or 'none'})",
         )
         layer = None
-    person = sub.take("person", lambda v, _s: _person(v, people), required=True)
+    person = sub.take("person", lambda v, _s: _person(v, people, people_ids), required=True)
     start = sub.take("from", lambda v, _s: parse_instant(v, tz), required=True)
     end = sub.take("to", lambda v, _s: parse_instant(v, tz), required=True)
     if start and end and end <= start:
@@ -162,34 +172,43 @@ def _override(sub: Section, people: dict[str, Person], tz: str, layers: dict[str
 
 
 def _warn_dst_handoff(top: Section, spec: _LayerSpec, tz: str) -> None:
-    """A handoff inside a DST gap or fold: say what the rota does on those nights."""
+    """A handoff that falls in a DST gap or fold: say what the rota does on that night.
+    Only real handoff days count (a weekly Monday handoff never meets a Sunday DST night)."""
     h, m = divmod(spec.handoff, 60)
-    for day in _transition_days(tz, spec.start.year):
+    field_name = f"rota.{spec.name}.handoff"
+    warned = set()
+    for day in _transition_days(tz, spec.start.year, years=10):
+        if day < spec.start or (day - spec.start).days % spec.shift_days:
+            continue
         later = pendulum.datetime(day.year, day.month, day.day, h, m, tz=tz, fold=1)
         earlier = pendulum.datetime(day.year, day.month, day.day, h, m, tz=tz, fold=0)
-        if (later.hour, later.minute) != (h, m):
+        if (later.hour, later.minute) != (h, m) and "gap" not in warned:
+            warned.add("gap")
             top.problem(
-                spec.line,
-                f"rota.{spec.name}.handoff",
+                spec.handoff_line,
+                field_name,
                 f"{clock(spec.handoff)} does not exist on {day} (clocks go forward): "
-                f"that day the shift hands off at {later.format('HH:mm')} local",
+                f"that night the shift hands off at {later.format('HH:mm')} local",
                 level="warning",
             )
-        elif later != earlier:
+        elif later.utcoffset() != earlier.utcoffset() and "fold" not in warned:
+            warned.add("fold")
             top.problem(
-                spec.line,
-                f"rota.{spec.name}.handoff",
+                spec.handoff_line,
+                field_name,
                 f"{clock(spec.handoff)} happens twice on {day} (clocks go back): "
                 f"the shift hands off at the second {clock(spec.handoff)}",
                 level="warning",
             )
 
 
-def _transition_days(tz: str, year: int) -> list:
-    """Local dates in `year` on which the UTC offset changes (DST nights)."""
+def _transition_days(tz: str, year: int, years: int) -> list:
+    """Local dates in [year, year + years) on which the UTC offset changes (DST nights)."""
     zone = ZoneInfo(tz)
     first = date(year, 1, 1)
+    count = (date(year + years, 1, 1) - first).days
     offsets = [
-        datetime.combine(first + timedelta(days=i), time(), zone).utcoffset() for i in range(367)
+        datetime.combine(first + timedelta(days=i), time(), zone).utcoffset()
+        for i in range(count + 1)
     ]
-    return [first + timedelta(days=i) for i in range(366) if offsets[i] != offsets[i + 1]]
+    return [first + timedelta(days=i) for i in range(count) if offsets[i] != offsets[i + 1]]

@@ -5,6 +5,34 @@ from __future__ import annotations
 from rotas.yamlsource import Problems
 
 
+class AlreadyReported(ValueError):
+    """A value that depends on something already reported as broken: say nothing more."""
+
+
+def declared(data, key: str) -> set[str]:
+    """Names declared under `key` (mapping keys, or the 'layer' of list items), valid or not,
+    so a broken declaration is reported once and not again by everything that refers to it."""
+    value = data.get(key) if hasattr(data, "get") else None
+    if hasattr(value, "keys"):
+        return set(value)
+    if isinstance(value, list):
+        return {str(item["layer"]) for item in value if hasattr(item, "get") and "layer" in item}
+    return set()
+
+
+def line_at(data, *path, default: int = 1) -> int:
+    """The line of the deepest existing element along `path` (keys and list indexes)."""
+    line = getattr(data, "line", default)
+    for step in path:
+        lines = getattr(data, "lines", None)
+        try:
+            line, data = lines[step], data[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        line = getattr(data, "line", line) if isinstance(step, int) else line
+    return line
+
+
 class Section:
     """The mapping at `path` (e.g. 'desk.hours'); unknown keys are reported on creation."""
 
@@ -46,6 +74,8 @@ class Section:
         cursor = Section(self.problems, None, self.path(key), None, self.line_of(key))
         try:
             return convert(self.data[key], cursor)
+        except AlreadyReported:
+            return default
         except ValueError as exc:
             self.problem(self.line_of(key), self.path(key), str(exc))
             return default
@@ -67,6 +97,8 @@ class Section:
         for i, (item, line) in enumerate(zip(items, lines, strict=True)):
             try:
                 out.append(convert(item))
+            except AlreadyReported:
+                continue
             except ValueError as exc:
                 self.problem(line, f"{self.pathname}[{i}]", str(exc))
         return out

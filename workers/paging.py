@@ -32,7 +32,8 @@ def send_call_page(call_sid: str, number: str) -> str:
         return record[done_key]
     policy = rt.vendors[record["vendor"]]
     sender = policy.inbound[0] if policy.inbound else number
-    sid = rt.telephony.send_sms(number, sender, page_text(policy, record, pendulum.now("UTC")))
+    at = pendulum.parse(record["started"]) if record.get("started") else pendulum.now("UTC")
+    sid = rt.telephony.send_sms(number, sender, page_text(policy, record, at))
     store.save(
         call_sid,
         {done_key: sid},
