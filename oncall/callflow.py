@@ -24,14 +24,17 @@ SMS_COUNTRIES = ("NO", "SE", "DK", "FI")
 def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse:
     sid = call.query.get("call") or call.sid  # screening runs on the engineer's leg
     now = svc.clock.now()
-    record, accepted = svc.store.load(sid, call.query.get("i"))
+    if step == "incoming":
+        record, accepted = {}, False
+    else:
+        record, accepted = svc.store.load(sid, call.query.get("i"))
     policy = svc.vendors.get(record.get("vendor", "")) or svc.by_number.get(call.to)
     if policy is None:
         log.warning(mask_text(f"call {sid} to unknown number {call.to}"))
         return steps.unknown_number()
     reference, abusive = record.get("reference"), False
-    if step == "incoming" or not reference:
-        reference, calls, blocked = svc.store.start(sid, policy.id, now, call.caller)
+    if not reference:
+        reference, calls, blocked, record = svc.store.start(sid, policy.id, now, call.caller)
         abusive = step == "incoming" and (blocked or calls > CALLS_PER_10_MIN)
     ctx = steps.Context(policy, now, reference, record, _url_builder(svc), accepted, abusive)
     reply = steps.STEPS[step](call, ctx)
@@ -40,46 +43,48 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse:
 
 
 def perform(svc: Services, sid: str, step: str, now, effects) -> None:
-    """Carry out effects once each (Twilio retries webhooks): record first, then enqueue
-    jobs with deterministic ids, then mark the effects done."""
-    done = svc.store.done(sid, [e.once for e in effects if e.once])
-    todo = [e for e in effects if not (e.once and e.once in done)]
-    fields, events, jobs, accepted = {}, [], [], []
-    for e in todo:
-        if e.kind in ("call", "recording"):
-            fields.update(e.data if e.kind == "call" else {"recording": e.data["url"]})
-        if e.kind == "event":
-            events.append(e.data["text"])
+    """Carry out a step's effects. Jobs are enqueued under deterministic ids (RQ refuses a
+    duplicate), so a retried webhook never pages or texts twice; then one save records
+    fields and events (an event with a once-key only the first time)."""
+    fields, events, accepted = {}, [], []
+    pages = {f"page_{e.once}": " ".join(e.data["numbers"]) for e in effects if e.kind == "page"}
+    if pages:  # the page job reads its numbers from the call record: write them first
+        svc.store.save(sid, pages, [])
+
+    def event(text: str, once: str | None = None) -> None:
+        events.append((once, {"at": now.isoformat(), "step": step, "text": text}))
+
+    for e in effects:
+        if e.kind == "call":
+            fields.update(e.data)
+        elif e.kind == "event":
+            event(e.data["text"], e.once)
         elif e.kind == "recording":
-            events.append(f"recording {e.data['url']}")
+            fields["recording"] = e.data["url"]
+            event(f"recording {e.data['url']}", e.once)
         elif e.kind == "accept":
             accepted.append(e.data["attempt"])
         elif e.kind == "page":
-            jobs += [(enqueue_call_page, sid, e.once, n) for n in e.data["numbers"]]
-            fields["paged"] = " ".join(e.data["numbers"])
-            events.append("page enqueued for " + ", ".join(mask(n) for n in e.data["numbers"]))
+            numbers = e.data["numbers"]
+            new = [n for i, n in enumerate(numbers) if enqueue_call_page(svc.redis, sid, e.once, i)]
+            if new:
+                fields["paged"] = " ".join(numbers)
+                event("page enqueued for " + ", ".join(mask(n) for n in new))
         elif e.kind == "caller_sms":
-            events.append(_caller_sms(svc, sid, e.data["caller"] or None, now, jobs))
-    stamped = [{"at": now.isoformat(), "step": step, "text": t} for t in events]
-    svc.store.save(sid, fields, stamped, [] if jobs else _once(todo), accepted)
-    if jobs:
-        for enqueue, *args in jobs:
-            enqueue(svc.redis, *args)
-        svc.store.save(sid, {}, [], _once(todo), [])
+            note = _caller_sms(svc, sid, e.data["caller"] or None, now)
+            if note:
+                event(note)
+    svc.store.save(sid, fields, events, accepted)
 
 
-def _caller_sms(svc: Services, sid: str, caller: str | None, now, jobs: list) -> str:
+def _caller_sms(svc: Services, sid: str, caller: str | None, now) -> str | None:
+    """Enqueue the follow-up SMS if the caller may get one; a note for the call log."""
     if not sms_eligible(caller, SMS_COUNTRIES):
         return "no follow-up SMS: caller is not an allowed mobile number"
     if not svc.store.take_sms_allowance(caller, now, SMS_PER_CALLER_PER_DAY, SMS_PER_HOUR):
         log.warning(mask_text(f"follow-up SMS cap reached for {caller}"))
         return "no follow-up SMS: rate limit reached"
-    jobs.append((enqueue_caller_sms, sid))
-    return "follow-up SMS enqueued"
-
-
-def _once(effects) -> list[str]:
-    return [e.once for e in effects if e.once]
+    return "follow-up SMS enqueued" if enqueue_caller_sms(svc.redis, sid) else None
 
 
 def _url_builder(svc: Services):

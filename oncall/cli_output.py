@@ -104,7 +104,8 @@ def rota_table(policy: VendorPolicy, start, weeks: int) -> str:
                 name = (s.person.name if s.person else "nobody") + ("*" if s.override else "")
                 if s.person:
                     people[s.person.id] = s.person
-                parts.append(name if n == 0 else f"> {s.start.strftime('%H:%M')} {name}")
+                handoff = s.start.in_timezone(policy.tz).strftime("%H:%M")
+                parts.append(name if n == 0 else f"> {handoff} {name}")
             cells.append(f"{' '.join(parts):<34}")
         note = closed_reason(policy, d) or ""
         lines.append(

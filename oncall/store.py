@@ -29,7 +29,31 @@ if ARGV[5] ~= '' then
 end
 local blocked = 0
 if ARGV[5] ~= '' then blocked = redis.call('SISMEMBER', KEYS[5], ARGV[5]) end
-return {ref, calls, blocked}
+return {ref, calls, blocked, redis.call('HGETALL', KEYS[1])}
+"""
+
+# Save a step's results in one round trip. An event with a once-key is appended only the
+# first time (Twilio retries webhooks); fields are idempotent anyway.
+_SAVE = """
+local ttl, i = tonumber(ARGV[1]), 2
+local nf = tonumber(ARGV[i]); i = i + 1
+if nf > 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, i + nf - 1)); i = i + nf
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
+local ne = tonumber(ARGV[i]); i = i + 1
+for _ = 1, ne do
+  local once, event = ARGV[i], ARGV[i + 1]; i = i + 2
+  if once == '' or redis.call('SET', once, 1, 'NX', 'EX', 604800) then
+    redis.call('RPUSH', KEYS[2], event)
+  end
+end
+if ne > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
+local na = tonumber(ARGV[i]); i = i + 1
+for _ = 1, na do
+  redis.call('SET', ARGV[i], 1, 'NX', 'EX', 86400); i = i + 1
+end
+return 1
 """
 
 
@@ -37,6 +61,7 @@ class CallStore:
     def __init__(self, client: redis.Redis):
         self.redis = client
         self._start = client.register_script(_START)
+        self._save = client.register_script(_SAVE)
 
     def load(self, sid: str, attempt: str | None) -> tuple[dict[str, str], bool]:
         """(call record, whether screened attempt `attempt` was accepted)."""
@@ -46,11 +71,12 @@ class CallStore:
         record, accepted = pipe.execute()
         return _text(record), bool(accepted)
 
-    def start(self, sid: str, vendor: str, now, caller: str | None) -> tuple[str, int, bool]:
-        """(reference, calls from this caller in the last 10-20 minutes, caller blocked)."""
+    def start(self, sid: str, vendor: str, now, caller: str | None):
+        """(reference, calls from this caller in the last 10-20 minutes, caller blocked,
+        call record) in one round trip."""
         prefix = f"{vendor.upper()}-{now.year}-"
         bucket = int(now.timestamp()) // 600
-        ref, calls, blocked = self._start(
+        ref, calls, blocked, flat = self._start(
             keys=[
                 keys.call(sid),
                 keys.reference_counter(vendor, now.year),
@@ -60,33 +86,26 @@ class CallStore:
             ],
             args=[prefix, keys.CALL_TTL, int(now.timestamp()), sid, caller or ""],
         )
-        return _str(ref), int(calls), bool(blocked)
-
-    def done(self, sid: str, once_keys: list[str]) -> set[str]:
-        """Which of the effects named by `once_keys` were already carried out."""
-        if not once_keys:
-            return set()
-        pipe = self.redis.pipeline(transaction=False)
-        for key in once_keys:
-            pipe.exists(keys.once(sid, key))
-        return {k for k, hit in zip(once_keys, pipe.execute(), strict=True) if hit}
+        record = _text(dict(zip(flat[::2], flat[1::2], strict=True)))
+        return _str(ref), int(calls), bool(blocked), record
 
     def save(
-        self, sid: str, fields: dict, events: list[dict], once_keys: list[str], accepted: list[str]
+        self,
+        sid: str,
+        fields: dict,
+        events: list[tuple[str | None, dict]],
+        accepted: list[str] = (),
     ) -> None:
-        """Record fields, events, finished effects and screening acceptances in one go."""
-        pipe = self.redis.pipeline(transaction=True)
-        if fields:
-            pipe.hset(keys.call(sid), mapping={k: str(v) for k, v in fields.items()})
-            pipe.expire(keys.call(sid), keys.CALL_TTL)
-        if events:
-            pipe.rpush(keys.call_events(sid), *[json.dumps(e, ensure_ascii=False) for e in events])
-            pipe.expire(keys.call_events(sid), keys.CALL_TTL)
-        for key in once_keys:
-            pipe.set(keys.once(sid, key), 1, ex=7 * keys.DAY)
-        for attempt in accepted:
-            pipe.set(keys.screen(sid, attempt), 1, nx=True, ex=keys.DAY)
-        pipe.execute()
+        """Fields, events (each with an optional once-key) and screening acceptances."""
+        args: list = [keys.CALL_TTL, 2 * len(fields)]
+        for k, v in fields.items():
+            args += [k, str(v)]
+        args.append(len(events))
+        for once, event in events:
+            args += [keys.once(sid, once) if once else "", json.dumps(event, ensure_ascii=False)]
+        args.append(len(accepted))
+        args += [keys.screen(sid, a) for a in accepted]
+        self._save(keys=[keys.call(sid), keys.call_events(sid)], args=args)
 
     def events(self, sid: str) -> list[dict]:
         return [json.loads(e) for e in self.redis.lrange(keys.call_events(sid), 0, -1)]

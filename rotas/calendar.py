@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import holidays as holidays_lib
+import pendulum
 
 from rotas.hours import Day, complement, contains, local_date, local_instant, minute_of_day
 
@@ -133,6 +134,7 @@ def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
     """Desk-open intervals (start, end) as instants, from the one containing or following
     `start`, in order. Stops after `max_days` days (a vendor that never opens yields nothing)."""
     d = local_date(local(policy, start))
+    start = start.astimezone(pendulum.UTC)  # instants below are UTC: compare like with like
     for i in range(max_days):
         day = d + timedelta(days=i)
         for a, b in day_instants(policy, day, desk_day(policy, day)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 
 import pendulum
@@ -160,16 +160,39 @@ def contains(spans: Day, minute: int) -> Span | None:
 
 
 @lru_cache(maxsize=65536)
-def local_instant(tz: str, day, minute: int) -> pendulum.DateTime:
-    """The instant a local wall-clock time happens on `day`.
+def local_instant(tz: str, day, minute: int, fold: int = 1) -> pendulum.DateTime:
+    """The instant (in UTC) a local wall-clock time happens on `day`.
 
-    A time that does not exist (spring-forward gap) moves forward by the gap, as the clocks do;
-    a time that happens twice (autumn) is the second occurrence. Consistent everywhere, so
-    spans and shifts always tile time.
+    A time that does not exist (spring-forward gap) moves forward by the gap, as the clocks
+    do; a time that happens twice (autumn) is the second occurrence (fold=0: the first).
+    Returned in UTC because Python compares two datetimes that share a tzinfo by wall clock,
+    ignoring the fold, which would misorder instants in the repeated hour.
     """
     if minute >= 1440:
         day, minute = day + timedelta(days=1), minute - 1440
-    return pendulum.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tz=tz)
+    naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
+    zone_ = zone(tz)
+    first = naive.replace(tzinfo=zone_).utcoffset()
+    second = naive.replace(tzinfo=zone_, fold=1).utcoffset()
+    # gap: first < second, and the first offset moves the time forward; fold: first > second
+    offset = second if first > second and fold == 1 else first
+    u = naive - offset
+    return pendulum.DateTime(u.year, u.month, u.day, u.hour, u.minute, tzinfo=pendulum.UTC)
+
+
+def offset_changes(tz: str, day) -> list[pendulum.DateTime]:
+    """The instants (UTC) on local date `day` when the UTC offset changes (DST)."""
+    start, end = local_instant(tz, day, 0), local_instant(tz, day, 1440)
+    zone_ = zone(tz)
+    if start.astimezone(zone_).utcoffset() == end.astimezone(zone_).utcoffset():
+        return []
+    out, t = [], start
+    step = timedelta(minutes=15)
+    while t < end:
+        if t.astimezone(zone_).utcoffset() != (t + step).astimezone(zone_).utcoffset():
+            out.append(t + step)  # zones change offset on quarter hours
+        t += step
+    return out
 
 
 @lru_cache(maxsize=64)

@@ -11,8 +11,12 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import pendulum
+
 from rotas.hours import local_date, local_instant, minute_of_day, zone
 from rotas.phone import E164
+
+UTC = pendulum.UTC
 
 
 @dataclass(frozen=True)
@@ -51,43 +55,57 @@ class Layer:
     handoff: int  # minutes after local midnight
     tz: str
     overrides: tuple[Override, ...] = ()  # sorted by start, non-overlapping
-    _starts: tuple = field(default=(), repr=False, compare=False)
+    # Instants are compared as epoch seconds: fast, and immune to Python comparing two
+    # datetimes that share a tzinfo by wall clock (wrong in the repeated autumn hour).
+    _starts: tuple = field(default=(), repr=False, compare=False)  # override starts (UTC)
     _ends: tuple = field(default=(), repr=False, compare=False)
-    _boundaries: dict = field(default_factory=dict, repr=False, compare=False)  # memo
+    _start_ts: tuple = field(default=(), repr=False, compare=False)
+    _end_ts: tuple = field(default=(), repr=False, compare=False)
+    _boundaries: dict = field(default_factory=dict, repr=False, compare=False)  # k -> (ts, at)
 
     def __post_init__(self):
-        object.__setattr__(self, "_starts", tuple(o.start for o in self.overrides))
-        object.__setattr__(self, "_ends", tuple(o.end for o in self.overrides))
+        starts = tuple(o.start.astimezone(UTC) for o in self.overrides)
+        ends = tuple(o.end.astimezone(UTC) for o in self.overrides)
+        object.__setattr__(self, "_starts", starts)
+        object.__setattr__(self, "_ends", ends)
+        object.__setattr__(self, "_start_ts", tuple(x.timestamp() for x in starts))
+        object.__setattr__(self, "_end_ts", tuple(x.timestamp() for x in ends))
+
+    def _boundary(self, k: int) -> tuple[float, object]:
+        found = self._boundaries.get(k)
+        if found is None:
+            day = self.start + timedelta(days=k * self.shift_days)
+            at = local_instant(self.tz, day, self.handoff)
+            found = self._boundaries[k] = (at.timestamp(), at)
+        return found
 
     def boundary(self, k: int):
         """The instant shift number `k` starts (k may be negative: before the rotation)."""
-        instant = self._boundaries.get(k)
-        if instant is None:
-            day = self.start + timedelta(days=k * self.shift_days)
-            instant = self._boundaries[k] = local_instant(self.tz, day, self.handoff)
-        return instant
+        return self._boundary(k)[1]
 
-    def rotation_at(self, at) -> Shift:
+    def rotation_at(self, at, ts: float | None = None) -> Shift:
         """The rotation's shift covering `at` (overrides ignored)."""
+        ts = at.timestamp() if ts is None else ts
         tz = zone(self.tz)
         t = at if at.tzinfo is tz else at.astimezone(tz)
         days = (local_date(t) - self.start).days
         if minute_of_day(t) < self.handoff:
             days -= 1
         k = days // self.shift_days
-        start, end = self.boundary(k), self.boundary(k + 1)
+        (start_ts, start), (end_ts, end) = self._boundary(k), self._boundary(k + 1)
         # DST: a handoff moved by a gap or fold is decided on instants, not wall time.
-        if at < start:
+        if ts < start_ts:
             k, start, end = k - 1, self.boundary(k - 1), start
-        elif at >= end:
+        elif ts >= end_ts:
             k, start, end = k + 1, end, self.boundary(k + 2)
         person = self.members[k % len(self.members)] if self.members and k >= 0 else None
         return Shift(self.name, person, start, end)
 
-    def override_at(self, at) -> Override | None:
-        i = bisect_right(self._starts, at) - 1
-        if i >= 0 and at < self.overrides[i].end:
-            return self.overrides[i]
+    def override_at(self, ts: float) -> int | None:
+        """Index of the override covering epoch second `ts`, if any."""
+        i = bisect_right(self._start_ts, ts) - 1
+        if i >= 0 and ts < self._end_ts[i]:
+            return i
         return None
 
 
@@ -97,15 +115,17 @@ def on_call_at(layer: Layer, at) -> Shift:
     For an override the shift ends where the override ends; for the rotation it ends at the
     next handoff or the next override start, whichever comes first.
     """
-    o = layer.override_at(at)
-    if o is not None:
-        return Shift(layer.name, o.person, o.start, o.end, override=True)
-    shift = layer.rotation_at(at)
-    i = bisect_right(layer._starts, at)
-    if i < len(layer._starts) and layer._starts[i] < shift.end:
+    ts = at.timestamp()
+    i = layer.override_at(ts)
+    if i is not None:
+        o = layer.overrides[i]
+        return Shift(layer.name, o.person, layer._starts[i], layer._ends[i], override=True)
+    shift = layer.rotation_at(at, ts)
+    i = bisect_right(layer._start_ts, ts)
+    if i < len(layer._start_ts) and layer._start_ts[i] < shift.end.timestamp():
         shift = Shift(layer.name, shift.person, shift.start, layer._starts[i])
-    j = bisect_right(layer._ends, at) - 1
-    if j >= 0 and layer._ends[j] > shift.start:
+    j = bisect_right(layer._end_ts, ts) - 1
+    if j >= 0 and layer._end_ts[j] > shift.start.timestamp():
         shift = Shift(layer.name, shift.person, layer._ends[j], shift.end)
     return shift
 
@@ -113,8 +133,8 @@ def on_call_at(layer: Layer, at) -> Shift:
 def shifts_between(layer: Layer, start, end) -> list[Shift]:
     """Every shift (rotation or override) that overlaps [start, end), in order, tiling it."""
     out: list[Shift] = []
-    at = start
-    while at < end:
+    at, end_ts = start, end.timestamp()
+    while at.timestamp() < end_ts:
         shift = on_call_at(layer, at)
         out.append(shift)
         at = shift.end

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from rotas.calendar import day_instants, desk_day, duty_day, local
-from rotas.hours import local_date, local_instant
+from rotas.hours import local_date, local_instant, offset_changes
 from rotas.policy import VendorPolicy
 from rotas.rota import shifts_between
 from rotas.routing import Decision, decide
@@ -40,6 +40,12 @@ def change_points(policy: VendorPolicy, start, end) -> list:
         for spans in (desk_day(policy, d), duty_day(policy, d)):
             for a, b in day_instants(policy, d, spans):
                 points.update((a, b))
+        dst = offset_changes(policy.tz, d)
+        if dst:  # decide() reads the wall clock: edges in the repeated hour happen twice,
+            points.update(dst)  # and edges in the skipped hour happen when the clock jumps
+            for spans in (desk_day(policy, d), duty_day(policy, d)):
+                for s in spans:
+                    points.update(local_instant(policy.tz, d, m, 0) for m in (s.start, s.end))
         d += timedelta(days=1)
     for layer in policy.rota.layers:
         points.update(s.start for s in shifts_between(layer, start, end))

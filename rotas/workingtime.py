@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pendulum
+
 from rotas.calendar import day_instants, desk_day, local, open_intervals
 from rotas.hours import local_date
 from rotas.policy import ResponseTarget, VendorPolicy
@@ -16,6 +18,7 @@ HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlin
 
 def next_opening(policy: VendorPolicy, at):
     """`at` itself if the desk is open, else the start of the next opening (None: never)."""
+    at = at.astimezone(pendulum.UTC)
     for start, _end in open_intervals(policy, at, max_days=HORIZON_DAYS):
         return max(start, at)
     return None
@@ -23,6 +26,7 @@ def next_opening(policy: VendorPolicy, at):
 
 def add_working_hours(policy: VendorPolicy, at, hours: float):
     """The instant when `hours` of desk-open time have passed after `at`."""
+    at = at.astimezone(pendulum.UTC)  # and a stdlib tzinfo would be lost on `+ timedelta`
     left = timedelta(hours=hours)
     for start, end in open_intervals(policy, at, max_days=HORIZON_DAYS):
         start = max(start, at)

@@ -33,12 +33,7 @@ def send_followup_sms(call_sid: str) -> str | None:
     sid = rt.telephony.send_sms(
         record["caller"], sender, followup_text(policy, record["reference"])
     )
-    store.save(
-        call_sid,
-        {"sms_sid": sid},
-        [{"at": pendulum.now("UTC").isoformat(), "step": "sms", "text": f"follow-up SMS {sid}"}],
-        [],
-        [],
-    )
+    note = {"at": pendulum.now("UTC").isoformat(), "step": "sms", "text": f"follow-up SMS {sid}"}
+    store.save(call_sid, {"sms_sid": sid}, [(None, note)])
     log.info(mask_text(f"follow-up SMS {sid} to {record['caller']} for {record['reference']}"))
     return sid

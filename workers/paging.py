@@ -24,28 +24,28 @@ def page_text(policy, record: dict, at) -> str:
     )
 
 
-def send_call_page(call_sid: str, number: str) -> str:
+def send_call_page(call_sid: str, once: str, index: int) -> str | None:
     store, rt = calls(), runtime()
     record = store.record(call_sid)
-    done_key = f"page_sid_{number}"
+    numbers = record.get(f"page_{once}", "").split()
+    if index >= len(numbers):
+        log.error(
+            "page %s/%s for call %s: no such number in the call record", once, index, call_sid
+        )
+        return None
+    number = numbers[index]
+    done_key = f"page_sid_{once}_{index}"
     if record.get(done_key):
         return record[done_key]
     policy = rt.vendors[record["vendor"]]
     sender = policy.inbound[0] if policy.inbound else number
     at = pendulum.parse(record["started"]) if record.get("started") else pendulum.now("UTC")
     sid = rt.telephony.send_sms(number, sender, page_text(policy, record, at))
-    store.save(
-        call_sid,
-        {done_key: sid},
-        [
-            {
-                "at": pendulum.now("UTC").isoformat(),
-                "step": "page",
-                "text": f"paged {mask(number)}: {sid}",
-            }
-        ],
-        [],
-        [],
-    )
+    note = {
+        "at": pendulum.now("UTC").isoformat(),
+        "step": "page",
+        "text": f"paged {mask(number)}: {sid}",
+    }
+    store.save(call_sid, {done_key: sid}, [(None, note)])
     log.info(mask_text(f"page {sid} to {number} for {record.get('reference')}"))
     return sid

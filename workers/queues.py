@@ -33,16 +33,11 @@ def _enqueue(client: redis.Redis, queue: str, func: str, job_id: str, *args) -> 
     return True
 
 
-def enqueue_call_page(client: redis.Redis, call_sid: str, once: str, number: str) -> bool:
-    """Page `number` about call `call_sid` (once per call, effect and number)."""
-    return _enqueue(
-        client,
-        PAGES,
-        "workers.paging.send_call_page",
-        _job_id("page", call_sid, once, number),
-        call_sid,
-        number,
-    )
+def enqueue_call_page(client: redis.Redis, call_sid: str, once: str, index: int) -> bool:
+    """Page the `index`-th number of the call's page list `once`. Numbers stay out of job ids
+    and arguments, which RQ logs and keeps."""
+    job_id = _job_id("page", call_sid, once, str(index))
+    return _enqueue(client, PAGES, "workers.paging.send_call_page", job_id, call_sid, once, index)
 
 
 def enqueue_caller_sms(client: redis.Redis, call_sid: str) -> bool:
