@@ -47,6 +47,7 @@ class Context:
     url: object  # url(step, **query) -> absolute webhook URL
     accepted: bool = False  # the screened leg for this attempt pressed 1
     abusive: bool = False  # caller over the call-rate limit: reject
+    sms_ok: bool = False  # the caller may get the follow-up SMS (mobile, allowed, under caps)
 
 
 @dataclass(frozen=True)
@@ -268,14 +269,17 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
             },
         ),
         Effect("event", {"text": f"{how}: {sev.id} -> {decision.route}"}, once="route"),
-        Effect("caller_sms", {"caller": call.caller or ""}, once="caller_sms"),
     ]
+    if ctx.sms_ok and call.caller:
+        effects.append(Effect("caller_sms", {"caller": call.caller}, once="caller_sms"))
+    else:
+        effects.append(Effect("event", {"text": "no follow-up SMS for this caller id"}))
     if decision.page:
         effects.append(_page_effect(ctx, sev, decision.page, decision.reason, once="page"))
     if decision.route == "written" or not decision.dial:
         sp.say("written", channels=sp.channels())
         sp.say("reference", reference=prompts.spell(ctx.reference))
-        if call.caller:
+        if ctx.sms_ok and call.caller:
             sp.say("sms")
         if decision.route != "written":  # should reach a human, reaches nobody: record
             _voicemail(sp, ctx)
@@ -285,6 +289,8 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
         return Reply(sp.response, tuple(effects))
     sp.say("reference", reference=prompts.spell(ctx.reference))
     sp.say("report", channels=sp.channels())
+    if ctx.sms_ok and call.caller:
+        sp.say("sms")
     if decision.route == "desk":
         sp.say("connect_desk")
         dial = sp.response.dial(

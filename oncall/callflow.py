@@ -24,21 +24,32 @@ SMS_COUNTRIES = ("NO", "SE", "DK", "FI")
 def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse:
     sid = call.query.get("call") or call.sid  # screening runs on the engineer's leg
     now = svc.clock.now()
-    if step == "incoming":
-        record, accepted = {}, False
-    else:
-        record, accepted = svc.store.load(sid, call.query.get("i"))
-    policy = svc.vendors.get(record.get("vendor", "")) or svc.by_number.get(call.to)
+    dialled = svc.by_number.get(call.to)
+    sms_for = None
+    if step == "menu" and dialled and sms_eligible(call.caller, SMS_COUNTRIES):
+        sms_for = (call.caller, now.in_timezone(dialled.tz))
+    record, accepted, sms_counts = {}, False, (0, 0)
+    if step != "incoming":
+        record, accepted, sms_counts = svc.store.load(sid, call.query.get("i"), sms_for)
+    policy = svc.vendors.get(record.get("vendor", "")) or dialled
     if policy is None:
         log.warning(mask_text(f"call {sid} to unknown number {call.to}"))
         return steps.unknown_number()
+    local_now = now.in_timezone(policy.tz)
     reference, abusive = record.get("reference"), False
     if not reference:
-        reference, calls, blocked, record = svc.store.start(sid, policy.id, now, call.caller)
+        reference, calls, blocked, record = svc.store.start(sid, policy.id, local_now, call.caller)
         abusive = step == "incoming" and (blocked or calls > CALLS_PER_10_MIN)
-    ctx = steps.Context(policy, now, reference, record, _url_builder(svc), accepted, abusive)
+    sms_ok = (
+        bool(sms_for) and sms_counts[0] < SMS_PER_CALLER_PER_DAY and (sms_counts[1] < SMS_PER_HOUR)
+    )
+    if sms_for and not sms_ok:
+        log.warning(mask_text(f"follow-up SMS cap reached for {call.caller} (call {sid})"))
+    ctx = steps.Context(
+        policy, local_now, reference, record, _url_builder(svc), accepted, abusive, sms_ok
+    )
     reply = steps.STEPS[step](call, ctx)
-    perform(svc, sid, step, now, reply.effects)
+    perform(svc, sid, step, local_now, reply.effects)
     return reply.response
 
 
@@ -71,16 +82,15 @@ def perform(svc: Services, sid: str, step: str, now, effects) -> None:
                 fields["paged"] = " ".join(numbers)
                 event("page enqueued for " + ", ".join(mask(n) for n in new))
         elif e.kind == "caller_sms":
-            note = _caller_sms(svc, sid, e.data["caller"] or None, now)
+            note = _caller_sms(svc, sid, e.data["caller"], now)
             if note:
                 event(note)
     svc.store.save(sid, fields, events, accepted)
 
 
-def _caller_sms(svc: Services, sid: str, caller: str | None, now) -> str | None:
-    """Enqueue the follow-up SMS if the caller may get one; a note for the call log."""
-    if not sms_eligible(caller, SMS_COUNTRIES):
-        return "no follow-up SMS: caller is not an allowed mobile number"
+def _caller_sms(svc: Services, sid: str, caller: str, now) -> str | None:
+    """Enqueue the follow-up SMS the step promised (counted again here: the caps hold even
+    when calls race); a note for the call log."""
     if not svc.store.take_sms_allowance(caller, now, SMS_PER_CALLER_PER_DAY, SMS_PER_HOUR):
         log.warning(mask_text(f"follow-up SMS cap reached for {caller}"))
         return "no follow-up SMS: rate limit reached"

@@ -34,9 +34,9 @@ def reference_counter(vendor: str, year: int) -> str:
     return f"{PREFIX}:ref:{vendor}:{year}"
 
 
-def caller_calls(number: str, bucket: int) -> str:
-    """Calls from one number in a 10-minute bucket (abuse limit)."""
-    return f"{PREFIX}:rate:calls:{number}:{bucket}"
+def caller_calls(number: str) -> str:
+    """Sorted set of recent call sids from one number, by start time (abuse limit)."""
+    return f"{PREFIX}:rate:calls:{number}"
 
 
 def caller_sms(number: str, day: str) -> str:

@@ -12,20 +12,26 @@ import redis
 
 from oncall import keys
 
-# Allocate the call's reference once: a retried first webhook gets the same one.
+# Allocate the call's reference once: a retried first webhook gets the same one, and counts
+# once in the caller's sliding 10-minute window of calls (members are call sids).
 _START = """
 local ref = redis.call('HGET', KEYS[1], 'reference')
+local now = tonumber(ARGV[3])
 if not ref then
   local n = redis.call('INCR', KEYS[2])
   ref = ARGV[1] .. string.format('%06d', n)
   redis.call('HSET', KEYS[1], 'reference', ref)
   redis.call('EXPIRE', KEYS[1], ARGV[2])
-  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+  redis.call('ZADD', KEYS[3], now, ARGV[4])
+  if ARGV[5] ~= '' then
+    redis.call('ZADD', KEYS[4], now, ARGV[4])
+    redis.call('EXPIRE', KEYS[4], 1200)
+  end
 end
 local calls = 0
 if ARGV[5] ~= '' then
-  calls = redis.call('INCR', KEYS[4])
-  redis.call('EXPIRE', KEYS[4], 1200)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 600)
+  calls = redis.call('ZCARD', KEYS[4])
 end
 local blocked = 0
 if ARGV[5] ~= '' then blocked = redis.call('SISMEMBER', KEYS[5], ARGV[5]) end
@@ -63,25 +69,28 @@ class CallStore:
         self._start = client.register_script(_START)
         self._save = client.register_script(_SAVE)
 
-    def load(self, sid: str, attempt: str | None) -> tuple[dict[str, str], bool]:
-        """(call record, whether screened attempt `attempt` was accepted)."""
+    def load(self, sid: str, attempt: str | None, sms_for: tuple | None = None):
+        """(call record, whether screened attempt `attempt` was accepted, follow-up SMS sent
+        today to the caller and to everyone this hour). `sms_for`: (caller, local now)."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.hgetall(keys.call(sid))
         pipe.exists(keys.screen(sid, attempt or "-"))
-        record, accepted = pipe.execute()
-        return _text(record), bool(accepted)
+        if sms_for:
+            pipe.get(keys.caller_sms(sms_for[0], sms_for[1].format("YYYYMMDD")))
+            pipe.get(keys.sms_hour(sms_for[1].format("YYYYMMDDHH")))
+        record, accepted, *counts = pipe.execute()
+        return _text(record), bool(accepted), tuple(int(c or 0) for c in counts) or (0, 0)
 
     def start(self, sid: str, vendor: str, now, caller: str | None):
-        """(reference, calls from this caller in the last 10-20 minutes, caller blocked,
-        call record) in one round trip."""
+        """(reference, calls from this caller in the last 10 minutes, caller blocked, call
+        record) in one round trip. `now` is vendor-local: the reference year is the local one."""
         prefix = f"{vendor.upper()}-{now.year}-"
-        bucket = int(now.timestamp()) // 600
         ref, calls, blocked, flat = self._start(
             keys=[
                 keys.call(sid),
                 keys.reference_counter(vendor, now.year),
                 keys.calls_index(),
-                keys.caller_calls(caller or "-", bucket),
+                keys.caller_calls(caller or "-"),
                 keys.blocked(),
             ],
             args=[prefix, keys.CALL_TTL, int(now.timestamp()), sid, caller or ""],
@@ -114,7 +123,8 @@ class CallStore:
         return _text(self.redis.hgetall(keys.call(sid)))
 
     def take_sms_allowance(self, caller: str, now, per_caller: int, per_hour: int) -> bool:
-        """Count one follow-up SMS against the caller's daily and the global hourly cap."""
+        """Count one follow-up SMS against the caller's daily and the global hourly cap
+        (`now` vendor-local: the caller's day is the local day)."""
         day, hour = now.format("YYYYMMDD"), now.format("YYYYMMDDHH")
         pipe = self.redis.pipeline(transaction=True)
         pipe.incr(keys.caller_sms(caller, day))
