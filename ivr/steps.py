@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
+from rotas.calendar import is_open
 from rotas.policy import Severity, VendorPolicy
 from rotas.routing import decide, duty_numbers
 
@@ -90,11 +91,7 @@ def incoming(call: Call, ctx: Context) -> Reply:
         return Reply(response, (Effect("event", {"text": "rejected: call-rate limit"}),))
     sp = _Speaker(ctx.policy)
     sp.say("greeting", vendor=ctx.policy.name)
-    sp.say(
-        "open"
-        if decide(ctx.policy, ctx.policy.severities[0].id, ctx.now, with_deadline=False).open
-        else "closed"
-    )
+    sp.say("open" if is_open(ctx.policy, ctx.now) else "closed")
     _menu(sp, ctx, attempt=1)
     effects = (
         Effect(
