@@ -887,14 +887,20 @@ def test_more_than_8_calls_in_10_minutes_are_rejected_inside_twiml(
     assert response.status_code == 200
     root = xml(response)
     assert [c.tag for c in root] == ["Reject"]
-    # another caller still gets through
-    assert (
-        xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN, caller=MOBILE_SE))).find(
-            "Gather"
-        )
-        is not None
-    )
+    other_caller = params(new_sid(), AIDN, caller=MOBILE_SE)
+    assert xml(signed_post("/twilio/voice/incoming", other_caller)).find("Gather") is not None
     assert queued(redis_client, SMS) == [] and queued(redis_client, PAGES) == []
+    clock.advance(minutes=20)  # the window has passed: the caller gets through again
+    again = xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN)))
+    assert again.find("Gather") is not None
+
+
+def test_steady_callers_below_the_rate_are_never_rejected(at, signed_post, clock):
+    at(local(AIDN, 2026, 11, 24, 22, 0))
+    for n in range(15):  # one call every 2 minutes: at most 5 in any 10 minutes
+        root = xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN)))
+        assert root.find("Reject") is None, n
+        clock.advance(minutes=2)
 
 
 def test_call_rate_limit_is_a_rolling_ten_minutes(at, signed_post, clock):
