@@ -18,6 +18,9 @@ class Settings:
     twilio_auth_token: str = ""
     twilio_api_base: str | None = None  # a fake Twilio REST API in tests and the demo
     public_base_url: str = "http://localhost:5000"
+    escalation_minute: float = 60.0  # seconds per policy minute; tests shorten it, never mock
+    storm_window_minutes: int = 30  # calls attach to an open incident seen this recently
+    summary_minutes: int = 5  # at most one "+N more calls" SMS per engineer per this
 
     @classmethod
     def from_env(cls, env=None) -> Settings:
@@ -29,4 +32,7 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             twilio_api_base=env.get("TWILIO_API_BASE") or None,
             public_base_url=(env.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
+            escalation_minute=float(env.get("ONCALL_ESCALATION_MINUTE") or 60),
+            storm_window_minutes=int(env.get("ONCALL_STORM_WINDOW_MINUTES") or 30),
+            summary_minutes=int(env.get("ONCALL_SUMMARY_MINUTES") or 5),
         )

@@ -28,6 +28,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Your reference is {reference}.",
         "sms": "You will get a text message with the address and your reference.",
         "recorded": "Thank you, your message has been recorded.",
+        "known": "This fault is already known, and the duty engineer is working on it. "
+        "You can leave a message after the tone, and press the hash key when you are done.",
         "goodbye": "Thank you for calling. Goodbye.",
         "screen": "Duty call from {vendor}: {severity}, reference {reference}. "
         "Press 1 to take the call.",
@@ -51,6 +53,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Referansen din er {reference}.",
         "sms": "Du får en SMS med adressen og referansen.",
         "recorded": "Takk, beskjeden er tatt opp.",
+        "known": "Feilen er allerede kjent, og vakthavende jobber med den. Du kan legge igjen "
+        "en beskjed etter tonen, og trykke firkant når du er ferdig.",
         "goodbye": "Takk for at du ringte. Ha det bra.",
         "screen": "Vaktanrop fra {vendor}: {severity}, referanse {reference}. "
         "Trykk 1 for å ta samtalen.",
@@ -72,6 +76,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Referansen din er {reference}.",
         "sms": "Du får ein SMS med adressa og referansen.",
         "recorded": "Takk, meldinga er teken opp.",
+        "known": "Feilen er alt kjend, og vakthavande arbeider med han. Du kan leggje att ei "
+        "melding etter tonen, og trykkje firkant når du er ferdig.",
         "goodbye": "Takk for at du ringde. Ha det bra.",
         "screen": "Vaktoppringing frå {vendor}: {severity}, referanse {reference}. "
         "Trykk 1 for å ta samtalen.",
@@ -93,6 +99,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Ditt referensnummer är {reference}.",
         "sms": "Du får ett sms med adressen och referensnumret.",
         "recorded": "Tack, ditt meddelande är inspelat.",
+        "known": "Felet är redan känt och beredskapen arbetar med det. Du kan lämna ett "
+        "meddelande efter tonen och trycka fyrkant när du är klar.",
         "goodbye": "Tack för att du ringde. Hej då.",
         "screen": "Beredskapssamtal från {vendor}: {severity}, referens {reference}. "
         "Tryck 1 för att ta samtalet.",

@@ -49,6 +49,7 @@ class Context:
     accepted: bool = False  # the screened leg for this attempt pressed 1
     abusive: bool = False  # caller over the call-rate limit: reject
     sms_ok: bool = False  # the caller may get the follow-up SMS (mobile, allowed, under caps)
+    known_incident: tuple[str, int] | None = None  # (id, rank) of an open incident (storms)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def dial_result(call: Call, ctx: Context) -> Reply:
         if numbers:
             sp.say("connect_duty")
             _dial_duty(sp, call, ctx, sev, numbers, 0)
-            page = _page_effect(ctx, sev, numbers[:1], "desk did not answer", once="page-desk")
+            page = _incident_effect(sev, "closed", once="incident-desk")
             return Reply(sp.response, (outcome, Effect("call", {"dial": " ".join(numbers)}), page))
     numbers = ctx.record.get("dial", "").split()
     if route == "oncall" and index + 1 < len(numbers):
@@ -272,7 +273,14 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
     else:
         effects.append(Effect("event", {"text": "no follow-up SMS for this caller id"}))
     if decision.page:
-        effects.append(_page_effect(ctx, sev, decision.page, decision.reason, once="page"))
+        state = "open" if decision.open else "closed"
+        effects.append(_incident_effect(sev, state, once="incident"))
+    known = ctx.known_incident
+    if decision.route == "oncall" and known and known[1] <= sev.digit:
+        sp.say("known")  # a call storm: the engineer is on it; no second page, no ringing
+        sp.say("reference", reference=prompts.spell(ctx.reference))
+        _voicemail(sp, ctx, prompt=False)
+        return Reply(sp.response, (*effects, Effect("call", {"outcome": "known fault"})))
     if decision.route == "written" or not decision.dial:
         sp.say("written", channels=sp.channels())
         sp.say("reference", reference=prompts.spell(ctx.reference))
@@ -314,8 +322,9 @@ def _dial_duty(sp: _Speaker, call: Call, ctx: Context, sev: Severity, numbers, i
     dial.number(numbers[index], url=ctx.url("screen", sev=sev.id, i=index, call=call.sid))
 
 
-def _voicemail(sp: _Speaker, ctx: Context) -> None:
-    sp.say("record")
+def _voicemail(sp: _Speaker, ctx: Context, prompt: bool = True) -> None:
+    if prompt:
+        sp.say("record")
     sp.response.record(
         max_length=180, finish_on_key="#", play_beep=True, action=ctx.url("recorded")
     )
@@ -323,10 +332,10 @@ def _voicemail(sp: _Speaker, ctx: Context) -> None:
     sp.response.hangup()
 
 
-def _page_effect(ctx: Context, sev: Severity, numbers, reason: str, once: str) -> Effect:
-    return Effect(
-        "page", {"severity": sev.id, "numbers": list(numbers), "reason": reason}, once=once
-    )
+def _incident_effect(sev: Severity, desk: str, once: str) -> Effect:
+    """Open an incident (or attach to the open one): the paging plan of the severity's rule
+    for the desk being `desk` ("open" or "closed")."""
+    return Effect("incident", {"severity": sev.id, "desk": desk}, once=once)
 
 
 def phone_in_severity(policy: VendorPolicy, at) -> Severity:

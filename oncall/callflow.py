@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import steps
+from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
 from oncall.services import Services
-from rotas.phone import mask, sms_eligible
-from workers.queues import enqueue_call_page, enqueue_caller_sms
+from rotas.phone import sms_eligible
+from workers.incidents import open_incident
+from workers.queues import enqueue_caller_sms
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +47,25 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse:
     )
     if sms_for and not sms_ok:
         log.warning(mask_text(f"follow-up SMS cap reached for {call.caller} (call {sid})"))
+    known = None
+    if step == "menu":
+        since = now.timestamp() - svc.settings.storm_window_minutes * 60
+        known = IncidentStore(svc.redis).newest_open(policy.id, since)
+        if known and known[0] == reference:  # this call's own incident (a retried webhook)
+            known = None
     ctx = steps.Context(
-        policy, local_now, reference, record, _url_builder(svc), accepted, abusive, sms_ok
+        policy, local_now, reference, record, _url_builder(svc), accepted, abusive, sms_ok, known
     )
     reply = steps.STEPS[step](call, ctx)
-    perform(svc, sid, step, local_now, reply.effects)
+    perform(svc, sid, step, ctx, call.caller, reply.effects)
     return reply.response
 
 
-def perform(svc: Services, sid: str, step: str, now, effects) -> None:
-    """Carry out a step's effects. Jobs are enqueued under deterministic ids (RQ refuses a
-    duplicate), so a retried webhook never pages or texts twice; then one save records
-    fields and events (an event with a once-key only the first time)."""
-    fields, events, accepted = {}, [], []
-    pages = {f"page_{e.once}": " ".join(e.data["numbers"]) for e in effects if e.kind == "page"}
-    if pages:  # the page job reads its numbers from the call record: write them first
-        svc.store.save(sid, pages, [])
+def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effects) -> None:
+    """Carry out a step's effects. Incidents and jobs are keyed by the call and by
+    deterministic job ids, so a retried webhook never pages or texts twice; then one save
+    records fields and events (an event with a once-key only the first time)."""
+    fields, events, accepted, now = {}, [], [], ctx.now
 
     def event(text: str, once: str | None = None) -> None:
         events.append((once, {"at": now.isoformat(), "step": step, "text": text}))
@@ -73,14 +78,28 @@ def perform(svc: Services, sid: str, step: str, now, effects) -> None:
         elif e.kind == "recording":
             fields["recording"] = e.data["url"]
             event(f"recording {e.data['url']}", e.once)
+            if ctx.record.get("incident"):
+                IncidentStore(svc.redis).event(
+                    ctx.record["incident"],
+                    now.timestamp(),
+                    f"recording from call {ctx.reference}: {e.data['url']}",
+                )
         elif e.kind == "accept":
             accepted.append(e.data["attempt"])
-        elif e.kind == "page":
-            numbers = e.data["numbers"]
-            new = [n for i, n in enumerate(numbers) if enqueue_call_page(svc.redis, sid, e.once, i)]
-            if new:
-                fields["paged"] = " ".join(numbers)
-                event("page enqueued for " + ", ".join(mask(n) for n in new))
+        elif e.kind == "incident":
+            incident_id, attached = open_incident(
+                svc.redis,
+                svc.settings,
+                ctx.policy,
+                e.data["severity"],
+                now,
+                reference=ctx.reference,
+                caller=caller or "",
+                desk=e.data["desk"],
+                call=sid,
+            )
+            fields["incident"] = incident_id
+            event(f"{'attached to' if attached else 'opened'} incident {incident_id}", e.once)
         elif e.kind == "caller_sms":
             note = _caller_sms(svc, sid, e.data["caller"], now)
             if note:

@@ -141,6 +141,7 @@ def call_text(result: dict) -> str:
         f"outcome:   {result['outcome']}",
         f"recording: {result['recording'] or '-'}",
         f"sms:       {', '.join(j['id'] for j in result['sms']) or '-'}",
-        f"pages:     {', '.join(j['id'] for j in result['pages']) or '-'}",
+        f"incident:  {result['incident'] or '-'}",
+        f"pages:     {', '.join(p['name'] + ' ' + p['to'] for p in result['pages']) or '-'}",
     ]
     return "\n".join(lines)

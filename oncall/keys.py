@@ -52,3 +52,48 @@ def sms_hour(hour: str) -> str:
 def blocked() -> str:
     """Set of caller numbers refused outright."""
     return f"{PREFIX}:blocked"
+
+
+def incident(incident_id: str) -> str:
+    """Hash: vendor, severity, rank, message, caller, state, opened_at, respond_by, plan (JSON),
+    step (fencing token), next_step_at, calls, unsummarised, acked_by, resolved_by, ..."""
+    return f"{PREFIX}:incident:{incident_id}"
+
+
+def incident_prefix() -> str:
+    return f"{PREFIX}:incident:"
+
+
+def incident_timeline(incident_id: str) -> str:
+    """List of JSON events {at, text}, oldest first."""
+    return f"{PREFIX}:incident:{incident_id}:timeline"
+
+
+def open_incidents(vendor: str) -> str:
+    """Sorted set of a vendor's open incident ids by the time of their last call (storms)."""
+    return f"{PREFIX}:incidents:open:{vendor}"
+
+
+def triggered() -> str:
+    """Sorted set of triggered incident ids by when their next escalation step is due."""
+    return f"{PREFIX}:incidents:triggered"
+
+
+def paged(phone: str) -> str:
+    """Sorted set of incident ids paged to one phone, by time (SMS replies find them here)."""
+    return f"{PREFIX}:paged:{phone}"
+
+
+def attempt(incident_id: str, step: int, phone: str) -> str:
+    """Hash for one page attempt: state (sending|sent|failed|called), sid, status, t, tries."""
+    return f"{PREFIX}:attempt:{incident_id}:{step}:{phone}"
+
+
+def message_sid(sid: str) -> str:
+    """Twilio message SID -> attempt key (status callbacks)."""
+    return f"{PREFIX}:sms-sid:{sid}"
+
+
+def once_incident(incident_id: str, key: str) -> str:
+    """An incident-level effect that must happen once (lead told, respond_by missed, ...)."""
+    return f"{PREFIX}:once:incident:{incident_id}:{key}"

@@ -8,6 +8,7 @@ plays Twilio's part: <Gather> takes the next pressed digit (none left: the timeo
 
 from __future__ import annotations
 
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ class Transcript:
             "outcome": record.get("outcome") or self.ended_by,
             "recording": record.get("recording"),
             "sms": _jobs(svc, SMS, self.call_sid),
-            "pages": _jobs(svc, PAGES, self.call_sid),
+            "incident": record.get("incident"),
+            "pages": _pages(svc, record.get("incident"), record.get("reference")),
             "events": [e["text"] for e in svc.store.events(self.call_sid)],
             "steps": self.steps,
         }
@@ -143,6 +145,22 @@ class Simulator:
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _pages(svc: Services, incident_id: str | None, reference: str | None) -> list[dict]:
+    """The pages this call caused: the first step of the incident it opened (a call that
+    attached to an open incident pages nobody new)."""
+    from oncall.incidents import IncidentStore
+
+    if not incident_id or incident_id != reference:
+        return []
+    inc = IncidentStore(svc.redis).load(incident_id)
+    first = inc.plan.step_at(0) if inc else None
+    jobs = _jobs(svc, PAGES, re.sub(r"[^A-Za-z0-9_]", "_", incident_id))
+    return [
+        {"to": t.phone, "name": t.name, "step": 0, "jobs": jobs}
+        for t in (first.targets if first else ())
+    ]
 
 
 def _jobs(svc: Services, queue: str, call_sid: str) -> list[dict]:

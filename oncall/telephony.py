@@ -47,3 +47,16 @@ class Telephony:
             to=to, from_=sender, body=body, validity_period=SMS_VALIDITY, **kwargs
         )
         return message.sid
+
+    def place_call(self, to: str, sender: str, text: str, language: str) -> str:
+        """Call `to` and read `text` twice; returns the call SID."""
+        from twilio.twiml.voice_response import VoiceResponse
+
+        from ivr.prompts import voice
+
+        response = VoiceResponse()
+        for _ in range(2):
+            response.say(text, **voice(language))
+            response.pause(length=1)
+        call = self.client.calls.create(to=to, from_=sender, twiml=str(response), timeout=30)
+        return call.sid

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 
 from ivr import steps
 from oncall.callflow import handle_voice
+from oncall.replies import handle_reply, handle_status
 from oncall.services import services
 from oncall.signature import twilio_signed
 from rotas.phone import caller_number
@@ -44,3 +45,31 @@ def voice(step: str):
     except Exception:  # Redis down, or a bug: the caller must still reach a human
         log.exception("voice step %s failed; answering with the fallback", step)
         return twiml(steps.fallback(svc.by_number.get(call.to)))
+
+
+@bp.post("/sms")
+@twilio_signed
+def sms():
+    """An engineer's reply to a page."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    svc = services()
+    answer = handle_reply(
+        svc, caller_number(request.form.get("From")), request.form.get("Body", "")
+    )
+    response = MessagingResponse()
+    if answer:
+        response.message(answer)
+    return twiml(response)
+
+
+@bp.post("/status")
+@twilio_signed
+def status():
+    """Twilio's message status callback: 204, fast, no body."""
+    form = request.form
+    if form.get("MessageSid"):
+        handle_status(
+            services(), form["MessageSid"], form.get("MessageStatus", ""), form.get("ErrorCode", "")
+        )
+    return "", 204

@@ -1,51 +1,217 @@
-"""Pages about a call: one SMS to one engineer (the paging issue adds incidents, escalation
-and acknowledgements on top of this job)."""
+"""Pages: one SMS to one engineer, sent exactly once.
+
+At-least-once jobs plus an attempt record per (incident, step, phone): `sending` is written
+before Twilio is asked; a re-run that finds `sending` asks Twilio whether the page (its
+unique token "REFERENCE/step" is in the body) already exists before sending again. 429 and
+5xx/timeouts are retried with backoff and jitter; after the last try the engineer is called
+and the page read out. A 4xx for a bad number skips to the next step and tells the lead;
+21610 (the engineer replied STOP) also tells the lead and calls instead.
+"""
 
 from __future__ import annotations
 
 import logging
 
 import pendulum
+import requests
+from twilio.base.exceptions import TwilioRestException
 
+from oncall import keys
+from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
+from rotas.incident import fit, page_text
 from rotas.phone import mask
-from workers.runtime import calls, runtime
+from workers import queues
+from workers.escalation import escalate_now
+from workers.runtime import connection, runtime
 
 log = logging.getLogger(__name__)
+MAX_TRIES = 4  # sends of one page before the engineer is called instead
+SENDING_TIMEOUT = 15.0  # seconds: longer than the Twilio HTTP timeout
+STOPPED = 21610  # the recipient replied STOP: Twilio blocks every SMS to them
 
 
-def page_text(policy, record: dict, at) -> str:
-    sev = policy.severity(record.get("severity", "")) or policy.severities[0]
-    local = at.in_timezone(policy.tz).format("DD.MM HH:mm")
-    return (
-        f"{policy.name}: {sev.text('label', policy.language)} call {local} from "
-        f"{record.get('caller') or 'anonymous'}, ref {record.get('reference', '?')}. "
-        f"The caller is being put through to the duty phone."
+def send_page(incident_id: str, step: int, index: int) -> str:
+    client, rt = connection(), runtime()
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    plan_step = inc.plan.step_at(step) if inc else None
+    if plan_step is None or index >= len(plan_step.targets):
+        return "gone"
+    if inc.state != "triggered":
+        return "not needed"  # acknowledged or resolved before this page went out
+    target = plan_step.targets[index]
+    key = keys.attempt(incident_id, step, target.phone)
+    attempt = {_s(k): _s(v) for k, v in client.hgetall(key).items()}
+    if attempt.get("state") in ("sent", "failed", "called"):
+        return attempt["state"]
+    token = f"{incident_id}/{step}"
+    now = pendulum.now("UTC").timestamp()
+    if attempt.get("state") == "sending":
+        if now - float(attempt.get("t", 0)) < SENDING_TIMEOUT:
+            raise RuntimeError(f"page {token} is being sent by another run; retry later")
+        sid = _find_sent(rt.telephony.client, target.phone, token, inc.opened_at)
+        if sid:
+            return _sent(client, store, key, incident_id, target, sid, now, "found at Twilio")
+    tries = client.hincrby(key, "tries", 1)
+    client.hset(key, mapping={"state": "sending", "t": now})
+    policy = rt.vendors[inc.vendor]
+    body = _text(policy, inc, target, token)
+    try:
+        sid = rt.telephony.send_sms(
+            target.phone, _sender(policy, target), body, status_callback=_status_url(rt.settings)
+        )
+    except TwilioRestException as exc:
+        if exc.status == 429 or exc.status >= 500:
+            return _retry_or_call(client, store, key, inc, step, index, tries, exc)
+        return _rejected(client, store, key, inc, target, exc)
+    except requests.RequestException as exc:  # timeout or connection: Twilio may have it
+        return _retry_or_call(client, store, key, inc, step, index, tries, exc)
+    return _sent(client, store, key, incident_id, target, sid, now, "sent")
+
+
+def _sent(client, store, key, incident_id, target, sid, now, how) -> str:
+    client.hset(key, mapping={"state": "sent", "sid": sid, "status": "queued"})
+    client.set(keys.message_sid(sid), key, ex=30 * keys.DAY)
+    store.event(incident_id, now, f"page {how} to {target.name} ({mask(target.phone)}): {sid}")
+    log.info(mask_text(f"page {sid} {how} to {target.phone} for {incident_id}"))
+    return "sent"
+
+
+def _retry_or_call(client, store, key, inc, step, index, tries, exc) -> str:
+    now = pendulum.now("UTC").timestamp()
+    if tries < MAX_TRIES:
+        store.event(inc.id, now, f"page try {tries} failed ({_why(exc)}); retrying")
+        raise RuntimeError(f"Twilio failed: {_why(exc)}") from exc  # RQ retries with backoff
+    client.hset(key, mapping={"state": "called", "error": _why(exc)})
+    store.event(inc.id, now, f"page failed {tries} times ({_why(exc)}); calling instead")
+    queues.enqueue_voice_page(client, inc.id, step, index)
+    return "called"
+
+
+def _rejected(client, store, key, inc, target, exc: TwilioRestException) -> str:
+    now = pendulum.now("UTC").timestamp()
+    client.hset(key, mapping={"state": "failed", "error": str(exc.code)})
+    what = (
+        "replied STOP, so Twilio blocks every SMS to this phone; they must text START"
+        if exc.code == STOPPED
+        else f"cannot get SMS (Twilio error {exc.code})"
+    )
+    store.event(inc.id, now, f"page to {target.name} failed: {what}")
+    queues.enqueue_lead_notice(
+        client,
+        inc.id,
+        f"rejected-{target.phone[-3:]}-{exc.code}",
+        f"{inc.id}: {target.name} {what}",
+    )
+    if exc.code == STOPPED:
+        step = next(i for i in range(inc.plan.length) if target in inc.plan.step_at(i).targets)
+        index = inc.plan.step_at(step).targets.index(target)
+        queues.enqueue_voice_page(client, inc.id, step, index)
+    escalate_now(client, inc.id, f"page to {target.name} failed")
+    return "failed"
+
+
+def _find_sent(twilio, phone: str, token: str, since: float) -> str | None:
+    """The SID of a message to `phone` whose body carries `token`, if Twilio has one."""
+    after = pendulum.from_timestamp(since).subtract(days=1).date()
+    for message in twilio.messages.list(to=phone, date_sent_after=after, limit=50):
+        if token in (message.body or ""):
+            return message.sid
+    return None
+
+
+def send_summary(incident_id: str) -> str:
+    """'+N more calls' to everyone paged so far (at most one per window, see queues)."""
+    client, rt = connection(), runtime()
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    if inc is None or not inc.open:
+        return "closed"
+    count = store.take_unsummarised(incident_id)
+    if not count:
+        return "nothing new"
+    policy = rt.vendors[inc.vendor]
+    paged = {
+        t.phone: t
+        for i in range(min(inc.step, inc.plan.length))
+        for t in inc.plan.step_at(i).targets
+    }
+    body = fit(
+        f"{policy.name} {incident_id}: +{count} more calls (total {inc.calls}). "
+        f"Reply 1=ack 2=escalate 3=resolve"
+    )
+    for target in paged.values():
+        rt.telephony.send_sms(target.phone, _sender(policy, target), body)
+    store.event(
+        incident_id,
+        pendulum.now("UTC").timestamp(),
+        f"summary +{count} calls to {len(paged)} engineer(s)",
+    )
+    return "sent"
+
+
+def notify_lead(incident_id: str, key: str, text: str) -> str:
+    client, rt = connection(), runtime()
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    lead = inc.plan.lead if inc else None
+    now = pendulum.now("UTC").timestamp()
+    if lead is None:
+        log.error("incident %s has no lead to tell: %s", incident_id, text)
+        return "no lead"
+    policy = rt.vendors[inc.vendor]
+    sid = rt.telephony.send_sms(lead.phone, _sender(policy, lead), fit(text))
+    store.event(incident_id, now, f"lead {lead.name} told ({key}): {sid}")
+    return sid
+
+
+def call_page(incident_id: str, step: int, index: int) -> str:
+    """Call the engineer and read the page twice (SMS failed or is blocked)."""
+    client, rt = connection(), runtime()
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    if inc is None or inc.state != "triggered":
+        return "not needed"
+    target = inc.plan.step_at(step).targets[index]
+    policy = rt.vendors[inc.vendor]
+    text = _text(policy, inc, target, f"{incident_id}/{step}")
+    sid = rt.telephony.place_call(target.phone, _sender(policy, target), text, target.language)
+    store.event(
+        incident_id,
+        pendulum.now("UTC").timestamp(),
+        f"called {target.name} ({mask(target.phone)}) to read the page: {sid}",
+    )
+    return sid
+
+
+def _text(policy, inc, target, token: str) -> str:
+    sev = policy.severity(inc.severity)
+    local = pendulum.from_timestamp(inc.opened_at, tz=policy.tz).format("DD.MM HH:mm")
+    caller = f" ({inc.caller})" if inc.caller else ""
+    return page_text(
+        target.language,
+        vendor=policy.name,
+        severity=sev.text("label", target.language) if sev else inc.severity,
+        message=f"{inc.message}{caller}",
+        token=token,
+        time=local,
     )
 
 
-def send_call_page(call_sid: str, once: str, index: int) -> str | None:
-    store, rt = calls(), runtime()
-    record = store.record(call_sid)
-    numbers = record.get(f"page_{once}", "").split()
-    if index >= len(numbers):
-        log.error(
-            "page %s/%s for call %s: no such number in the call record", once, index, call_sid
-        )
-        return None
-    number = numbers[index]
-    done_key = f"page_sid_{once}_{index}"
-    if record.get(done_key):
-        return record[done_key]
-    policy = rt.vendors[record["vendor"]]
-    sender = policy.inbound[0] if policy.inbound else number
-    at = pendulum.parse(record["started"]) if record.get("started") else pendulum.now("UTC")
-    sid = rt.telephony.send_sms(number, sender, page_text(policy, record, at))
-    note = {
-        "at": pendulum.now("UTC").isoformat(),
-        "step": "page",
-        "text": f"paged {mask(number)}: {sid}",
-    }
-    store.save(call_sid, {done_key: sid}, [(None, note)])
-    log.info(mask_text(f"page {sid} to {number} for {record.get('reference')}"))
-    return sid
+def _sender(policy, target) -> str:
+    return policy.inbound[0] if policy.inbound else target.phone
+
+
+def _status_url(settings) -> str:
+    return f"{settings.public_base_url}/twilio/status"
+
+
+def _why(exc) -> str:
+    if isinstance(exc, TwilioRestException):
+        return f"HTTP {exc.status}, Twilio error {exc.code}"
+    return type(exc).__name__
+
+
+def _s(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

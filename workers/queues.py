@@ -1,46 +1,136 @@
 """Queue names and the enqueue helpers that build deterministic job ids.
 
-Job ids make enqueueing idempotent: a retried webhook enqueues the same id, and RQ's
-`unique=True` refuses the duplicate (rq >= 2.8; ids may hold letters, digits, '_' and '-').
+Job ids make enqueueing idempotent: a retried webhook or a re-run job enqueues the same id,
+and RQ's `unique=True` refuses the duplicate (rq >= 2.8; ids hold letters, digits, '_' and
+'-'). Numbers never go into ids or arguments: RQ logs and keeps both.
 """
 
 from __future__ import annotations
 
+import random
 import re
+from datetime import UTC, datetime
 
 import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
-PAGES = "pages"  # pages to engineers: always first
+PAGES = "pages"  # pages, escalation steps and lead notices: always first
 SMS = "sms"  # follow-up SMS to callers
 ALL = (PAGES, SMS)
-RETRY = Retry(max=4, interval=[2, 5, 15, 30])
+RESULT_TTL = 86400  # a finished job's id stays taken this long: duplicates are refused
 
 
-def _job_id(*parts: str) -> str:
-    return "-".join(re.sub(r"[^A-Za-z0-9_]", "_", p) for p in parts)
+def jittered_retry(max_tries: int = 4, base: float = 2.0) -> Retry:
+    """Exponential backoff with jitter (RQ's Retry has none): 2, 4, 8, 16 s, each +-30%."""
+    return Retry(
+        max=max_tries,
+        interval=[max(1, round(base * 2**i * random.uniform(0.7, 1.3))) for i in range(max_tries)],
+    )
 
 
-def _enqueue(client: redis.Redis, queue: str, func: str, job_id: str, *args) -> bool:
-    """True if enqueued now, False if that job already exists."""
+def _job_id(*parts) -> str:
+    return "-".join(re.sub(r"[^A-Za-z0-9_]", "_", str(p)) for p in parts)
+
+
+def _enqueue(
+    client: redis.Redis,
+    queue: str,
+    func: str,
+    job_id: str,
+    *args,
+    at: float | None = None,
+    retry: Retry | None = None,
+) -> bool:
+    """True if enqueued now, False if that job id already exists. `at`: epoch seconds."""
+    q = Queue(queue, connection=client)
     try:
-        Queue(queue, connection=client).enqueue(
-            func, *args, job_id=job_id, unique=True, retry=RETRY, result_ttl=86400
-        )
+        if at is None or at <= datetime.now(UTC).timestamp():
+            q.enqueue(
+                func,
+                *args,
+                job_id=job_id,
+                unique=True,
+                retry=retry or jittered_retry(),
+                result_ttl=RESULT_TTL,
+            )
+        else:  # enqueue_at ignores unique=True: create the job, then schedule it uniquely
+            job = q.create_job(
+                func,
+                args=args,
+                job_id=job_id,
+                retry=retry or jittered_retry(),
+                result_ttl=RESULT_TTL,
+            )
+            q.schedule_job(job, datetime.fromtimestamp(at, UTC), unique=True)
     except DuplicateJobError:
         return False
     return True
 
 
-def enqueue_call_page(client: redis.Redis, call_sid: str, once: str, index: int) -> bool:
-    """Page the `index`-th number of the call's page list `once`. Numbers stay out of job ids
-    and arguments, which RQ logs and keeps."""
-    job_id = _job_id("page", call_sid, once, str(index))
-    return _enqueue(client, PAGES, "workers.paging.send_call_page", job_id, call_sid, once, index)
-
-
 def enqueue_caller_sms(client: redis.Redis, call_sid: str) -> bool:
     return _enqueue(
         client, SMS, "workers.followup.send_followup_sms", _job_id("sms", call_sid), call_sid
+    )
+
+
+def enqueue_escalation(
+    client: redis.Redis, incident_id: str, step: int, at: float | None = None, *, now: bool = False
+) -> bool:
+    """Run escalation step `step` of the incident at `at` (epoch s; None: at once). `now`:
+    an extra, immediate run (ESC reply, failed delivery) beside the scheduled one; the
+    incident's fencing step makes whichever runs second a no-op."""
+    job_id = _job_id("esc", incident_id, step, "now" if now else "due")
+    return _enqueue(client, PAGES, "workers.escalation.escalate", job_id, incident_id, step, at=at)
+
+
+def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int) -> bool:
+    """Page target `index` of plan step `step` (numbers are read from the frozen plan)."""
+    return _enqueue(
+        client,
+        PAGES,
+        "workers.paging.send_page",
+        _job_id("page", incident_id, step, index),
+        incident_id,
+        step,
+        index,
+    )
+
+
+def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: float) -> bool:
+    """At most one "+N more calls" SMS per window of `every_s` seconds."""
+    window = int(now // every_s)
+    return _enqueue(
+        client,
+        PAGES,
+        "workers.paging.send_summary",
+        _job_id("summary", incident_id, window),
+        incident_id,
+        at=(window + 1) * every_s,
+    )
+
+
+def enqueue_lead_notice(client: redis.Redis, incident_id: str, key: str, text: str) -> bool:
+    """Tell the incident's lead something, once per `key`."""
+    return _enqueue(
+        client,
+        PAGES,
+        "workers.paging.notify_lead",
+        _job_id("lead", incident_id, key),
+        incident_id,
+        key,
+        text,
+    )
+
+
+def enqueue_voice_page(client: redis.Redis, incident_id: str, step: int, index: int) -> bool:
+    """Call the engineer and read the page (SMS could not be sent)."""
+    return _enqueue(
+        client,
+        PAGES,
+        "workers.paging.call_page",
+        _job_id("voice", incident_id, step, index),
+        incident_id,
+        step,
+        index,
     )

@@ -25,6 +25,7 @@ from rq import Queue
 from twilio.request_validator import RequestValidator
 
 from oncall import create_app, keys
+from oncall.incidents import IncidentStore
 from oncall.simulator import Simulator
 from oncall.simulator import signed_post as post_signed
 from workers.queues import PAGES, SMS
@@ -156,9 +157,14 @@ def queued(redis_client, queue: str) -> list:
 
 
 def pages(redis_client, sid: str) -> tuple[int, list[str]]:
-    """(page jobs queued, numbers the call record says were paged last)."""
-    paged = redis_client.hget(keys.call(sid), "paged") or b""
-    return len(queued(redis_client, PAGES)), sorted(paged.decode().split())
+    """(escalation jobs queued, phones the call's incident pages at once). No worker runs
+    here: the first escalation step is what the call enqueued."""
+    incident = redis_client.hget(keys.call(sid), "incident")
+    jobs = len(queued(redis_client, PAGES))
+    if not incident:
+        return jobs, []
+    first = IncidentStore(redis_client).load(incident.decode()).plan.step_at(0)
+    return jobs, sorted(t.phone for t in first.targets) if first else []
 
 
 def spelled_reference(v: Vendor, n: int, year: int = 2026) -> str:
@@ -302,7 +308,7 @@ def test_desk_hours_dial_the_desk_and_say_reference_and_written_report(v, at, ap
     assert path_of(dial.get("action")).startswith("/twilio/voice/dial_result?")
     assert len(queued(redis_client, SMS)) == 1
     expected = sorted(ITSL_OPEN_P1_PAGES) if v is ITSL else []
-    assert pages(redis_client, sim.sid) == (len(expected), expected)
+    assert pages(redis_client, sim.sid) == (1 if expected else 0, expected)
 
 
 def test_desk_closes_at_a_pindena_lunch_break_and_is_open_until_16_at_kommune_ikt(at, app):
@@ -324,7 +330,6 @@ def test_desk_not_answering_sends_duty_severities_to_the_rota_and_pages(
     v, digit, status, at, app, redis_client
 ):
     at(weekday_day(v))
-    pages_before_route = len(ITSL_OPEN_P1_PAGES) if v is ITSL else 0
     sim, transcript, record = run_call(app, v, digit, legs=[status, "1"])
 
     # the desk first, then the first duty phone (the same rota week as tonight), screened
@@ -334,7 +339,10 @@ def test_desk_not_answering_sends_duty_severities_to_the_rota_and_pages(
     assert [n.text for n in numbers] == [primary]
     assert path_of(numbers[0].get("url")).startswith("/twilio/voice/screen?")
     assert record["outcome"] == "connected oncall"
-    assert pages(redis_client, sim.sid) == (pages_before_route + 1, [primary])
+    # one incident per call: itsl p1 already paged development and the service owner when
+    # the call was routed to the desk; the others page the duty engineer now
+    expected = sorted(ITSL_OPEN_P1_PAGES) if v is ITSL else [primary]
+    assert pages(redis_client, sim.sid) == (1, expected)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ def test_a_fault_after_hours_reaches_the_duty_engineer(app):
     assert result["route"] == "oncall"
     assert result["dialled"] == ["+4740000102"]
     assert result["outcome"] == "connected oncall"
-    assert [j["function"] for j in result["pages"]] == ["workers.paging.send_call_page"]
+    assert [p["to"] for p in result["pages"]] == ["+4740000102"]
+    assert [j["function"] for j in result["pages"][0]["jobs"]] == ["workers.escalation.escalate"]
     assert len(result["sms"]) == 1
 
 

@@ -1,0 +1,132 @@
+"""Incidents as values, the page texts they send, and the replies engineers send back.
+
+Page texts stay GSM-7 (Norwegian and Swedish letters are GSM-7; an en dash, a curly quote or
+a non-breaking space would turn the whole SMS into UCS-2 and double its segments) and at most
+two segments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rotas.escalation import Plan
+
+STATES = ("triggered", "acknowledged", "resolved")
+
+# GSM 03.38 basic table (1 septet) and extension table (2 septets).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXT = set("^{}\\[~]|€\f")
+_REPLACE = {
+    "–": "-",
+    "—": "-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "…": "...",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "«": '"',
+    "»": '"',
+    "á": "a",
+    "ê": "e",
+    "ô": "o",
+    "ç": "c",
+}
+MAX_SEPTETS = 306  # two concatenated GSM-7 segments (153 septets each)
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str  # the first call's reference, e.g. AIDN-2026-000123
+    vendor: str
+    severity: str
+    rank: int  # the severity's menu digit: 1 is the most severe
+    message: str
+    caller: str
+    state: str
+    opened_at: float  # epoch seconds
+    respond_by: float | None
+    plan: Plan
+    step: int  # the next plan step to run: the escalation's fencing token
+    next_step_at: float | None
+    calls: int = 1  # calls attached (a call storm attaches to one incident)
+    extra: dict = field(default_factory=dict)  # acked_by, resolved_by, missed_respond_by ...
+
+    @property
+    def open(self) -> bool:
+        return self.state != "resolved"
+
+
+def to_gsm7(text: str) -> str:
+    """Replace the usual non-GSM-7 characters; anything else left becomes '?'."""
+    text = "".join(_REPLACE.get(c, c) for c in text)
+    return "".join(c if c in _GSM_BASIC or c in _GSM_EXT else "?" for c in text)
+
+
+def septets(text: str) -> int:
+    return sum(2 if c in _GSM_EXT else 1 for c in text)
+
+
+def is_gsm7(text: str) -> bool:
+    return all(c in _GSM_BASIC or c in _GSM_EXT for c in text)
+
+
+def fit(text: str) -> str:
+    """GSM-7 and at most two segments (cut with '...')."""
+    text = to_gsm7(text)
+    while septets(text) > MAX_SEPTETS:
+        text = text[: len(text) - (septets(text) - MAX_SEPTETS) - 3].rstrip() + "..."
+    return text
+
+
+_PAGE = {
+    "nb": "{vendor} {severity}: {message}. Ref {token}, {time}. Svar 1=kvitter 2=eskaler 3=løst",
+    "nn": "{vendor} {severity}: {message}. Ref {token}, {time}. Svar 1=kvitter 2=eskaler 3=løyst",
+    "sv": "{vendor} {severity}: {message}. Ref {token}, {time}. Svara 1=kvittera 2=eskalera 3=löst",
+    "en": "{vendor} {severity}: {message}. Ref {token}, {time}. Reply 1=ack 2=escalate 3=resolve",
+}
+
+
+def page_text(
+    language: str, *, vendor: str, severity: str, message: str, token: str, time: str
+) -> str:
+    """The page SMS. `token` (reference/step) is unique per page: reconciliation finds a page
+    that Twilio accepted but whose answer was lost by looking for it."""
+    template = _PAGE.get(language, _PAGE["en"])
+    return fit(
+        template.format(vendor=vendor, severity=severity, message=message, token=token, time=time)
+    )
+
+
+COMMANDS = {
+    "1": "ack",
+    "ack": "ack",
+    "2": "escalate",
+    "esc": "escalate",
+    "3": "resolve",
+    "res": "resolve",
+}
+_REFERENCE = re.compile(r"^[A-Z0-9-]+-\d{4}-\d{6}$")
+
+HELP = (
+    "Svar/Reply: 1 eller ACK = kvitter, 2 eller ESC = eskaler, 3 eller RES = løst. "
+    "Legg til referanse: ACK AIDN-2026-000123"
+)
+
+
+def parse_reply(body: str) -> tuple[str | None, str | None]:
+    """'ACK AIDN-2026-000123' -> ('ack', 'AIDN-2026-000123'); '1' -> ('ack', None);
+    anything unreadable -> (None, None). Opt-out words (STOP...) are never commands."""
+    words = body.strip().split()
+    if not words or len(words) > 2:
+        return None, None
+    command = COMMANDS.get(words[0].lower())
+    reference = words[1].upper().split("/")[0] if len(words) == 2 else None
+    if command is None or (reference and not _REFERENCE.match(reference)):
+        return None, None
+    return command, reference

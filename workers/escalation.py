@@ -1,0 +1,97 @@
+"""Escalation: run plan steps on time, stop the moment someone acknowledges.
+
+`escalate(id, n)` is fenced by the incident's `step`: a duplicate, stale or early timer finds
+the token elsewhere and does nothing (Grafana OnCall's active_escalation_id). Pages are
+enqueued before the token moves, both idempotently, so a crash anywhere re-runs safely.
+`sweep()` is the safety net for lost timers and missed response deadlines.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pendulum
+import redis
+
+from config.settings import Settings
+from oncall.incidents import IncidentStore
+from workers import queues
+from workers.runtime import connection, runtime
+
+log = logging.getLogger(__name__)
+SWEEP_GRACE = 5.0  # seconds a step may be late before the sweep re-enqueues it
+
+
+def escalate(incident_id: str, step: int) -> str:
+    client, settings = connection(), runtime().settings
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    if inc is None or inc.state != "triggered" or inc.step != step:
+        return "stale"  # acknowledged, resolved, or another run already took this step
+    now = pendulum.now("UTC").timestamp()
+    plan_step = inc.plan.step_at(step)
+    if plan_step is None:
+        return exhausted(client, store, inc, now)
+    for index, target in enumerate(plan_step.targets):
+        queues.enqueue_page(client, incident_id, step, index)
+        store.mark_paged(incident_id, target.phone, now)
+    following = inc.plan.step_at(step + 1)
+    if following is not None:
+        due = max(inc.opened_at + following.after * settings.escalation_minute, now)
+    else:  # the last step ran: the lead hears of it if nobody acknowledges in 5 minutes
+        due = now + 5 * settings.escalation_minute
+    queues.enqueue_escalation(client, incident_id, step + 1, at=due)
+    if store.advance(incident_id, step, due):
+        names = ", ".join(t.name for t in plan_step.targets)
+        store.event(incident_id, now, f"step {step}: paging {names}")
+    return "paged"
+
+
+def exhausted(client: redis.Redis, store: IncidentStore, inc, now: float) -> str:
+    store.advance(inc.id, inc.step, None)  # nothing left to run; respond_by is still watched
+    if store.once(inc.id, "exhausted"):
+        store.event(inc.id, now, "escalation policy exhausted without acknowledgement")
+        queues.enqueue_lead_notice(
+            client, inc.id, "exhausted", f"{inc.id}: nobody acknowledged; every step was paged"
+        )
+    return "exhausted"
+
+
+def escalate_now(client: redis.Redis, incident_id: str, reason: str) -> bool:
+    """Run the next step at once (ESC reply, failed delivery, missed deadline)."""
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    if inc is None or inc.state != "triggered":
+        return False
+    store.event(incident_id, pendulum.now("UTC").timestamp(), f"escalated now: {reason}")
+    return queues.enqueue_escalation(client, incident_id, inc.step, now=True)
+
+
+def sweep(client: redis.Redis, settings: Settings, now: float | None = None) -> dict:
+    """Re-enqueue every escalation step that is overdue (its timer was lost with a worker,
+    the scheduler or Redis) and escalate incidents past their respond_by."""
+    now = pendulum.now("UTC").timestamp() if now is None else now
+    store = IncidentStore(client)
+    late = []
+    for incident_id in store.overdue(now - SWEEP_GRACE):
+        inc = store.load(incident_id)
+        if inc and inc.state == "triggered":
+            queues.enqueue_escalation(client, incident_id, inc.step, now=True)
+            late.append(incident_id)
+    missed = []
+    for incident_id in store.triggered_ids():
+        inc = store.load(incident_id)
+        due = inc is not None and inc.state == "triggered" and inc.respond_by
+        if due and inc.respond_by < now and store.once(incident_id, "respond_by"):
+            store.set_fields(incident_id, missed_respond_by=now)
+            store.event(incident_id, now, "respond_by passed without acknowledgement")
+            escalate_now(client, incident_id, "respond_by passed")
+            missed.append(incident_id)
+    if late:
+        log.warning("sweep re-enqueued %d overdue escalation step(s): %s", len(late), late)
+    return {"late": late, "missed": missed}
+
+
+def run_sweep() -> dict:
+    """The sweep as an RQ job (scheduled by the worker runner)."""
+    return sweep(connection(), runtime().settings)

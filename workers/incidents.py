@@ -1,0 +1,68 @@
+"""Opening incidents: from a call whose route pages, or from `python -m oncall page`.
+
+The plan is frozen at open time; step 0 is enqueued at once. A call during an open incident
+of the same vendor and the same or a more severe severity attaches to it instead (call
+storm): no new page, at most one "+N more calls" summary per window.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from config.settings import Settings
+from oncall.incidents import IncidentStore
+from rotas.calendar import is_open
+from rotas.escalation import freeze_plan
+from rotas.incident import Incident
+from rotas.phone import mask
+from rotas.policy import VendorPolicy
+from rotas.workingtime import deadline
+from workers import queues
+
+
+def open_incident(
+    client: redis.Redis,
+    settings: Settings,
+    policy: VendorPolicy,
+    severity_id: str,
+    at,
+    *,
+    reference: str,
+    caller: str = "",
+    message: str = "",
+    desk: str | None = None,
+    call: str | None = None,
+) -> tuple[str, bool]:
+    """Open (or attach to) an incident; returns (incident id, attached). `desk` ("open" or
+    "closed") picks the rule whose page plan applies; default: the desk's state at `at`."""
+    sev = policy.severity(severity_id)
+    desk_open = is_open(policy, at) if desk is None else desk == "open"
+    rule = sev.open if desk_open else sev.closed
+    now = at.timestamp()
+    respond_by = deadline(policy, at, sev.respond)
+    inc = Incident(
+        id=reference,
+        vendor=policy.id,
+        severity=sev.id,
+        rank=sev.digit,
+        message=message or f"{sev.text('label', 'en')} call",
+        caller=caller,
+        state="triggered",
+        opened_at=now,
+        respond_by=respond_by.timestamp() if respond_by else None,
+        plan=freeze_plan(policy, rule, at),
+        step=0,
+        next_step_at=now,
+    )
+    store = IncidentStore(client)
+    window = settings.storm_window_minutes * 60
+    incident_id, attached, new = store.open_or_attach(inc, window, call or f"manual-{reference}")
+    if attached and new:
+        store.event(incident_id, now, f"call {reference} attached ({mask(caller)})")
+        every = settings.summary_minutes * settings.escalation_minute
+        queues.enqueue_summary(client, incident_id, now, every)
+    elif not attached:  # also on a retry: the job id is unique, and a lost enqueue comes back
+        if new:
+            store.event(incident_id, now, f"opened: {inc.message}")
+        queues.enqueue_escalation(client, incident_id, 0)
+    return incident_id, attached
