@@ -76,8 +76,8 @@ def signed_post(client, settings):
 
 
 @pytest.fixture
-def fake_twilio():
+def fake_twilio(clock):
     from oncall.fake_twilio import FakeTwilio
 
-    with FakeTwilio() as fake:
+    with FakeTwilio(auth_token=AUTH_TOKEN, clock=clock) as fake:
         yield fake

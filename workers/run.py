@@ -1,15 +1,29 @@
-"""`python -m workers.run`: an RQ worker with the scheduler, tuned so a lost job comes back
-within ~90 s (rq's defaults take up to ~10 minutes), with twilio and the job modules imported
-once in the parent so a forked job starts warm."""
+"""`python -m workers.run`: the paging worker.
+
+A supervisor process keeps one worker child alive (restarted at once if it dies). The child
+is an RQ SimpleWorker with the scheduler: jobs run in-process with twilio already imported,
+so a page leaves in milliseconds (a forking worker pays a fork, and without preloading a
+twilio import, per job). A job that raises is caught by RQ and retried; a child that crashes
+hard is restarted by the supervisor, and RQ's maintenance (every 5 s, heartbeat 5 s + RQ's
+fixed 60 s) hands its abandoned job to the retry. A sweep thread re-enqueues overdue
+escalation steps every few seconds, also when the worker holding the scheduler died.
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
 
-from rq import Worker
+from rq import SimpleWorker
 
-import workers.followup  # noqa: F401  preload: the work horse forks with these imported
-import workers.paging  # noqa: F401
+import workers.escalation
+import workers.followup
+import workers.paging  # noqa: F401  imported once: jobs start warm
 from config.settings import Settings
 from oncall import masking
 from oncall.redisconn import connect
@@ -18,22 +32,67 @@ from workers.queues import ALL
 WORKER_TTL = 30  # the idle dequeue wakes every worker_ttl - 15 s to run maintenance
 MAINTENANCE_INTERVAL = 5
 JOB_MONITORING_INTERVAL = 5
+SWEEP_EVERY = 5.0  # seconds
+
+log = logging.getLogger("workers.run")
 
 
-def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def child() -> None:
+    settings = Settings.from_env()
+    client = connect(settings)
+    threading.Thread(target=_sweep_forever, args=(client, settings), daemon=True,
+                     name="sweep").start()
+    worker = SimpleWorker(list(ALL), connection=client, worker_ttl=WORKER_TTL,
+                          maintenance_interval=MAINTENANCE_INTERVAL,
+                          job_monitoring_interval=JOB_MONITORING_INTERVAL)
+    worker.work(with_scheduler=True, logging_level="INFO")
+
+
+def _sweep_forever(client, settings) -> None:
+    while True:
+        time.sleep(SWEEP_EVERY)
+        try:
+            workers.escalation.sweep(client, settings)
+        except Exception:  # Redis restarting: try again next round
+            log.exception("sweep failed")
+
+
+def supervise() -> int:
+    """Run the worker child; restart it whenever it dies, until told to stop."""
+    stopping = False
+    proc: subprocess.Popen | None = None
+
+    def stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+        if proc and proc.poll() is None:
+            proc.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping:
+        proc = subprocess.Popen([sys.executable, "-m", "workers.run", "--child"])
+        print(f"workers.run: worker child {proc.pid} started", flush=True)
+        code = proc.wait()
+        if not stopping:
+            print(f"workers.run: worker child {proc.pid} exited with {code}; restarting",
+                  flush=True)
+            time.sleep(0.5)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m workers.run")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     masking.install()
-    worker = Worker(
-        list(ALL),
-        connection=connect(Settings.from_env()),
-        worker_ttl=WORKER_TTL,
-        maintenance_interval=MAINTENANCE_INTERVAL,
-        job_monitoring_interval=JOB_MONITORING_INTERVAL,
-    )
-    worker.work(with_scheduler=True)
+    if args.child:
+        child()
+        return 0
+    return supervise()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,7 +1,9 @@
 """A local fake of the Twilio REST API (Messages, Calls) for tests and `make run`.
 
 The real `twilio` client reaches it through TWILIO_API_BASE. It records what it was asked to
-send and shows it on GET /_fake/messages and /_fake/calls; it can be told to fail.
+send and shows it on GET /_fake/messages and /_fake/calls; it posts signed status callbacks
+and inbound SMS to the app; it can be told to fail, answer late, reject a number or report a
+message undelivered (see server.py for the endpoints).
 """
 
 from oncall.fake_twilio.server import FakeTwilio, create_fake_app

@@ -1,10 +1,15 @@
-"""python -m oncall.fake_twilio [--port 8011]: serve the fake Twilio REST API."""
+"""python -m oncall.fake_twilio [--port 8011] [--auth-token T]: serve the fake Twilio REST API.
+
+Status callbacks are signed with --auth-token (default: env TWILIO_AUTH_TOKEN; none: unsigned).
+"""
 
 import argparse
+import os
 
 from oncall.fake_twilio.server import create_fake_app
 
 parser = argparse.ArgumentParser(prog="python -m oncall.fake_twilio")
 parser.add_argument("--port", type=int, default=8011)
+parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN") or None)
 args = parser.parse_args()
-create_fake_app().run(host="127.0.0.1", port=args.port, threaded=True)
+create_fake_app(auth_token=args.auth_token).run(host="127.0.0.1", port=args.port, threaded=True)

@@ -1,114 +1,185 @@
-"""The fake Twilio REST API: a small Flask app, run in a thread or as a process."""
+"""The fake Twilio REST API: a small Flask app, run in a thread or as a process.
+
+Twilio's side (API = /2010-04-01/Accounts/<AccountSid>):
+  POST API/Messages.json, POST API/Calls.json    create: 201, then signed status callbacks
+  GET  API/Messages.json                         filters To, From, DateSent, DateSent>, DateSent<
+  GET  API/Messages/<sid>.json                   fetch one message (404: code 20404)
+Test controls (POST form; GET for the records):
+  /_fake/fail status=503 count=1 [code=]         the next `count` creates answer that error
+  /_fake/delay seconds=2 count=1                 the next `count` creates answer late
+  /_fake/reject number=+47... code=21610         messages to `number` answer 400 with `code`
+  /_fake/undeliverable number=+47... [code=]     accepted, then callback `undelivered` (30003)
+  /_fake/reset                                   forget records and injected failures
+  GET /_fake/messages, /_fake/calls, /_fake/callbacks
+"""
 
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
-import uuid
 
-import pendulum
-from flask import Flask, jsonify, request
+import requests
+from flask import Flask, abort, jsonify, request
 from werkzeug.serving import make_server
 
+from oncall.fake_twilio.state import (
+    API_VERSION,
+    FakeState,
+    call_params,
+    message_params,
+    new_sid,
+    sent_matches,
+    sign,
+    twilio_error,
+)
+
 API = "/2010-04-01/Accounts/<account>"
+DEFAULT_ACCOUNT = "AC" + "0" * 32
 
 
-def _sid(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex
-
-
-def create_fake_app() -> Flask:
+def create_fake_app(auth_token: str | None = None, clock=None) -> Flask:
+    """The fake as a Flask app. Callbacks are signed with `auth_token` (unsigned if None);
+    `clock` (anything with .now()) dates the records, default the system clock."""
     app = Flask("fake_twilio")
-    state = {"messages": [], "calls": [], "fail": []}  # fail: queued HTTP statuses to answer
-    lock = threading.Lock()
+    state = FakeState(auth_token, clock)
     app.extensions["fake_twilio"] = state
 
-    def failure():
-        with lock:
-            return state["fail"].pop(0) if state["fail"] else None
+    def error(body: dict):
+        return jsonify(body), body["status"]
 
-    def error(status: int):
-        code = {400: 21211, 429: 20429}.get(status, 20500)
-        return jsonify(
-            {"code": code, "message": f"fake failure {status}", "status": status}
-        ), status
+    def created(record: dict, kind: str, delay: float, steps, params_for):
+        """Record, answer 201 after `delay`, then progress the status after the answer."""
+        stored = state.add(kind, record)
+        response = jsonify(record)
+        response.status_code = 201
+        state.stopping.wait(delay)
+        answered = threading.Event()
+        response.call_on_close(answered.set)  # after the body was written to the socket
+        state.progress(stored, steps, record["status_callback"], params_for, answered)
+        return response
 
     @app.post(f"{API}/Messages.json")
     def create_message(account):
-        status = failure()
-        if status:
-            return error(status)
         form = request.form
+        to = form.get("To", "")
+        delay, failure = state.admit(to, message=True)
+        if failure:
+            state.stopping.wait(delay)
+            return error(failure)
+        now = state.now()
+        sid = new_sid("SM")
         msg = {
-            "sid": _sid("SM"),
+            "sid": sid,
             "account_sid": account,
-            "to": form.get("To"),
-            "from": form.get("From"),
+            "to": to,
+            "from": form.get("From", ""),
             "body": form.get("Body", ""),
             "status": "queued",
+            "error_code": None,
+            "error_message": None,
             "validity_period": form.get("ValidityPeriod"),
             "status_callback": form.get("StatusCallback"),
-            "date_created": pendulum.now("UTC").to_rfc2822_string(),
+            "date_created": now.to_rfc2822_string(),
+            "date_sent": now.to_rfc2822_string(),  # the fake sends at once
+            "date_updated": now.to_rfc2822_string(),
             "num_segments": "1",
+            "num_media": "0",
             "direction": "outbound-api",
-            "api_version": "2010-04-01",
+            "api_version": API_VERSION,
+            "uri": f"/{API_VERSION}/Accounts/{account}/Messages/{sid}.json",
         }
-        with lock:
-            state["messages"].append(msg)
-        return jsonify(msg), 201
+        return created(msg, "messages", delay, state.message_steps(to), message_params)
 
     @app.get(f"{API}/Messages.json")
     def list_messages(account):
-        to = request.args.get("To")
-        found = [m for m in state["messages"] if to in (None, m["to"])]
-        return jsonify({"messages": found, "page": 0, "page_size": 50, "next_page_uri": None})
+        args = request.args
+        found = [
+            m
+            for m in reversed(state.snapshot("messages"))  # newest first, like Twilio
+            if args.get("To") in (None, m["to"])
+            and args.get("From") in (None, m["from"])
+            and sent_matches(m, args)
+        ]
+        return jsonify(
+            {"messages": found, "page": 0, "page_size": len(found), "next_page_uri": None}
+        )
 
     @app.get(f"{API}/Messages/<sid>.json")
     def fetch_message(account, sid):
-        found = next((m for m in state["messages"] if m["sid"] == sid), None)
-        return (jsonify(found), 200) if found else error(404)
+        found = next((m for m in state.snapshot("messages") if m["sid"] == sid), None)
+        return jsonify(found) if found else error(twilio_error(404))
 
     @app.post(f"{API}/Calls.json")
     def create_call(account):
-        status = failure()
-        if status:
-            return error(status)
+        form = request.form
+        delay, failure = state.admit(form.get("To"), message=False)
+        if failure:
+            state.stopping.wait(delay)
+            return error(failure)
+        now = state.now().to_rfc2822_string()
+        sid = new_sid("CA")
         call = {
-            "sid": _sid("CA"),
+            "sid": sid,
             "account_sid": account,
-            "to": request.form.get("To"),
-            "from": request.form.get("From"),
+            "to": form.get("To", ""),
+            "from": form.get("From", ""),
             "status": "queued",
-            "twiml": request.form.get("Twiml"),
-            "url": request.form.get("Url"),
+            "twiml": form.get("Twiml"),
+            "url": form.get("Url"),
+            "status_callback": form.get("StatusCallback"),
+            "date_created": now,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "api_version": API_VERSION,
+            "uri": f"/{API_VERSION}/Accounts/{account}/Calls/{sid}.json",
         }
-        with lock:
-            state["calls"].append(call)
-        return jsonify(call), 201
+        steps = state.call_steps(form.getlist("StatusCallbackEvent"))
+        return created(call, "calls", delay, steps, call_params)
 
-    @app.get("/_fake/messages")
-    def messages():
-        return jsonify(state["messages"])
-
-    @app.get("/_fake/calls")
-    def calls():
-        return jsonify(state["calls"])
+    @app.get("/_fake/<kind>")
+    def records(kind):
+        if kind not in ("messages", "calls", "callbacks"):
+            abort(404)
+        return jsonify(state.snapshot(kind))
 
     @app.post("/_fake/fail")
     def fail():
-        """Answer the next `count` create requests with HTTP `status`."""
-        with lock:
-            state["fail"].extend(
-                [int(request.form.get("status", 500))] * int(request.form.get("count", 1))
-            )
+        form = request.form
+        state.fail(
+            form.get("status", 500, type=int),
+            form.get("count", 1, type=int),
+            form.get("code", None, type=int),
+        )
+        return "", 204
+
+    @app.post("/_fake/delay")
+    def delay():
+        state.delay(
+            request.form.get("seconds", 1.0, type=float), request.form.get("count", 1, type=int)
+        )
+        return "", 204
+
+    @app.post("/_fake/reject")
+    def reject():
+        state.reject(required("number"), request.form.get("code", 21211, type=int))
+        return "", 204
+
+    @app.post("/_fake/undeliverable")
+    def undeliverable():
+        state.make_undeliverable(required("number"), request.form.get("code", 30003, type=int))
         return "", 204
 
     @app.post("/_fake/reset")
     def reset():
-        with lock:
-            for value in state.values():
-                value.clear()
+        state.reset()
         return "", 204
+
+    def required(name: str) -> str:
+        value = request.form.get(name)
+        if not value:
+            abort(400, f"missing form parameter {name}")
+        return value
 
     return app
 
@@ -118,25 +189,82 @@ class FakeTwilio:
 
     _ids = itertools.count()
 
-    def __init__(self, port: int = 0):
-        self.app = create_fake_app()
+    def __init__(self, port: int = 0, auth_token: str | None = None, clock=None):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        self.app = create_fake_app(auth_token, clock)
         self.server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(
-            target=self.server.serve_forever, name=f"fake-twilio-{next(self._ids)}", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
+            name=f"fake-twilio-{next(self._ids)}",
+            daemon=True,
         )
 
-    def __enter__(self) -> FakeTwilio:
+    def start(self) -> FakeTwilio:
         self.thread.start()
         return self
 
+    def stop(self) -> None:
+        """Stop serving; delayed answers return at once, pending callbacks are awaited."""
+        self.state.stopping.set()
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join()
+        self.server.server_close()
+        self.state.join()
+
+    def __enter__(self) -> FakeTwilio:
+        return self.start()
+
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
+        self.stop()
 
     @property
-    def state(self) -> dict:
+    def state(self) -> FakeState:
         return self.app.extensions["fake_twilio"]
 
     @property
     def messages(self) -> list[dict]:
-        return list(self.state["messages"])
+        return self.state.snapshot("messages")
+
+    @property
+    def calls(self) -> list[dict]:
+        return self.state.snapshot("calls")
+
+    @property
+    def callbacks(self) -> list[dict]:
+        """Status callbacks posted so far: {url, params, status_code} or {..., error}."""
+        return self.state.snapshot("callbacks")
+
+    def messages_to(self, number: str) -> list[dict]:
+        return [m for m in self.messages if m["to"] == number]
+
+    def control(self, name: str, **params) -> None:
+        """POST a /_fake/<name> control over HTTP, e.g. control("fail", status=503, count=3)."""
+        requests.post(f"{self.base_url}/_fake/{name}", data=params, timeout=5).raise_for_status()
+
+    def join_callbacks(self, timeout: float = 10) -> bool:
+        """Wait until every status callback so far was posted; False on timeout."""
+        return self.state.join(timeout)
+
+    def send_inbound_sms(
+        self, app_url: str, from_: str, to: str, body: str, account_sid: str = DEFAULT_ACCOUNT
+    ) -> requests.Response:
+        """POST a signed inbound-SMS webhook to the app at the absolute `app_url`."""
+        sid = new_sid("SM")
+        params = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "SmsMessageSid": sid,
+            "AccountSid": account_sid,
+            "From": from_,
+            "To": to,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "SmsStatus": "received",
+            "ApiVersion": API_VERSION,
+        }
+        headers = sign(self.state.auth_token, app_url, params)
+        return requests.post(app_url, data=params, headers=headers, timeout=5)
