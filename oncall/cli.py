@@ -68,6 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="caller", required=True, help="caller id (E.164 or anonymous)")
     p.add_argument("--press", default="", help="digits pressed at the menu, in order")
     p.add_argument("--no-answer", action="store_true", help="nobody answers any <Dial>")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="use the configured Redis: a running worker sends the pages",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("page", help="open an incident and page by the severity's policy")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--severity", required=True)
+    p.add_argument("--message", required=True)
+    p.add_argument("--at", help="ISO 8601 (default: now); picks the rota and the plan")
+    p.add_argument("--desk", choices=("open", "closed"), help="use this rule's page plan")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("incident", help="show an incident and its timeline")
+    p.add_argument("id")
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("demo", help="route sample calls for every vendor")
@@ -167,8 +184,56 @@ def cmd_call(args, settings: Settings) -> int:
         raise UsageError(f"--press: {args.press!r} is not a string of phone keys (0-9, *, #)")
     if args.caller.lower() != "anonymous" and not caller_number(args.caller):
         raise UsageError(f"--from: {args.caller!r} is not an E.164 number or 'anonymous'")
-    result = simulate(settings, policy, at, args.caller, args.press, not args.no_answer)
+    result = simulate(
+        settings, policy, at, args.caller, args.press, not args.no_answer, live=args.live
+    )
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else out.call_text(result))
+    return 0
+
+
+def cmd_page(args, settings: Settings) -> int:
+    from oncall.redisconn import connect
+    from oncall.store import CallStore
+    from workers.incidents import open_incident
+
+    policy = _vendor(settings, args.vendor)
+    _severity(policy, args.severity)
+    if not args.message.strip():
+        raise UsageError("--message must not be empty")
+    at = _instant(args.at, policy) if args.at else pendulum.now(policy.tz)
+    client = connect(settings)
+    reference = CallStore(client).next_reference(policy.id, at.in_timezone(policy.tz))
+    incident_id, attached = open_incident(
+        client,
+        settings,
+        policy,
+        args.severity,
+        at,
+        reference=reference,
+        message=args.message.strip(),
+        desk=args.desk,
+    )
+    return _print_incident(client, incident_id, args.json, attached)
+
+
+def cmd_incident(args, settings: Settings) -> int:
+    from oncall.redisconn import connect
+
+    return _print_incident(connect(settings), args.id, args.json, False)
+
+
+def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> int:
+    from oncall.incidents import IncidentStore
+
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    if inc is None:
+        raise UsageError(f"no incident {incident_id!r}")
+    timeline = store.timeline(incident_id)
+    if as_json:
+        print(json.dumps(out.incident_json(inc, timeline, attached), ensure_ascii=False, indent=1))
+    else:
+        print(out.incident_text(inc, timeline, attached))
     return 0
 
 
@@ -190,6 +255,8 @@ COMMANDS = {
     "rota_show": cmd_rota_show,
     "timetable": cmd_timetable,
     "call": cmd_call,
+    "page": cmd_page,
+    "incident": cmd_incident,
     "demo": cmd_demo,
     "serve": cmd_serve,
 }

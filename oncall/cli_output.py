@@ -145,3 +145,45 @@ def call_text(result: dict) -> str:
         f"pages:     {', '.join(p['name'] + ' ' + p['to'] for p in result['pages']) or '-'}",
     ]
     return "\n".join(lines)
+
+
+def incident_json(inc, timeline: list[dict], attached: bool) -> dict:
+    def stamp(ts):
+        return pendulum.from_timestamp(ts).isoformat() if ts else None
+
+    return {
+        "id": inc.id,
+        "vendor": inc.vendor,
+        "severity": inc.severity,
+        "state": inc.state,
+        "attached": attached,
+        "message": inc.message,
+        "calls": inc.calls,
+        "opened_at": stamp(inc.opened_at),
+        "respond_by": stamp(inc.respond_by),
+        "step": inc.step,
+        "plan": inc.plan.to_json(),
+        "timeline": [{"at": stamp(e["at"]), "text": e["text"]} for e in timeline],
+    }
+
+
+def incident_text(inc, timeline: list[dict], attached: bool) -> str:
+    head = "attached to open incident" if attached else "incident"
+    respond_by = pendulum.from_timestamp(inc.respond_by).isoformat() if inc.respond_by else "-"
+    lines = [
+        f"{head} {inc.id}: {inc.vendor} {inc.severity}, {inc.state}, {inc.calls} call(s)",
+        f"  message:    {inc.message}",
+        f"  respond by: {respond_by}",
+        "  plan:",
+    ]
+    for n, step in enumerate(inc.plan.steps):
+        names = ", ".join(f"{t.name} {mask(t.phone)}" for t in step.targets)
+        lines.append(f"    {n}. +{step.after} min: {names}")
+    if inc.plan.lead:
+        lines.append(f"  lead:       {inc.plan.lead.name} {mask(inc.plan.lead.phone)}")
+    lines.append("  timeline:")
+    for e in timeline:
+        lines.append(
+            f"    {pendulum.from_timestamp(e['at']).format('YYYY-MM-DD HH:mm:ss')} {e['text']}"
+        )
+    return "\n".join(lines)

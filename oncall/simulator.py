@@ -189,15 +189,29 @@ def _jobs(svc: Services, queue: str, call_sid: str) -> list[dict]:
     return out
 
 
-def simulate(settings, policy, at, caller: str, presses: str, answer: bool) -> dict:
-    """One simulated call at frozen time `at`; returns the transcript as JSON-ready data."""
+def simulate(
+    settings, policy, at, caller: str, presses: str, answer: bool, live: bool = False
+) -> dict:
+    """One simulated call at frozen time `at`; returns the transcript as JSON-ready data.
+
+    By default the call runs against a throw-away embedded Redis, so a simulated call never
+    pages anyone; `live=True` uses the configured Redis, where a running worker (`make run`)
+    sends its pages and SMS to the (fake) Twilio."""
+    import tempfile
     from dataclasses import replace
+    from pathlib import Path
 
     from oncall import create_app
     from oncall.clock import FrozenClock
+    from oncall.redisconn import start_embedded
 
     if not settings.twilio_auth_token:
         settings = replace(settings, twilio_auth_token="simulator-token")
-    app = create_app(settings, clock=FrozenClock(at))
-    sim = Simulator(app, caller=caller, to=policy.inbound[0], presses=presses, answer=answer)
-    return sim.run().to_json(app.extensions["oncall"])
+    with tempfile.TemporaryDirectory(prefix="oncall-sim-") as tmp:
+        client = None if live else start_embedded(Path(tmp) / "sim.rdb")
+        app = create_app(settings, clock=FrozenClock(at), redis_client=client)
+        sim = Simulator(app, caller=caller, to=policy.inbound[0], presses=presses, answer=answer)
+        result = sim.run().to_json(app.extensions["oncall"])
+        if client is not None:
+            client.shutdown(nosave=True)
+        return result

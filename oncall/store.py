@@ -98,6 +98,11 @@ class CallStore:
         record = _text(dict(zip(flat[::2], flat[1::2], strict=True)))
         return _str(ref), int(calls), bool(blocked), record
 
+    def next_reference(self, vendor: str, now) -> str:
+        """A fresh reference (`now` vendor-local) for an incident opened without a call."""
+        n = self.redis.incr(keys.reference_counter(vendor, now.year))
+        return f"{vendor.upper()}-{now.year}-{n:06d}"
+
     def save(
         self,
         sid: str,
