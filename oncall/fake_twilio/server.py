@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 
 import requests
 from flask import Flask, abort, jsonify, request
@@ -88,6 +89,7 @@ def create_fake_app(auth_token: str | None = None, clock=None) -> Flask:
             "direction": "outbound-api",
             "api_version": API_VERSION,
             "uri": f"/{API_VERSION}/Accounts/{account}/Messages/{sid}.json",
+            "received_at": time.time(),  # fake-only: wall clock of arrival, for benchmarks
         }
         return created(msg, "messages", delay, state.message_steps(to), message_params)
 
