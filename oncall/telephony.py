@@ -48,15 +48,20 @@ class Telephony:
         )
         return message.sid
 
-    def place_call(self, to: str, sender: str, text: str, language: str) -> str:
-        """Call `to` and read `text` twice; returns the call SID."""
+    def place_call(
+        self, to: str, sender: str, text: str, language: str, ack_url: str | None = None
+    ) -> str:
+        """Call `to` and read `text`; with `ack_url`, pressing 1 acknowledges (the page is
+        read up to three times). Returns the call SID."""
         from twilio.twiml.voice_response import VoiceResponse
 
         from ivr.prompts import voice
 
         response = VoiceResponse()
-        for _ in range(2):
-            response.say(text, **voice(language))
-            response.pause(length=1)
+        for _ in range(3):
+            node = response.gather(num_digits=1, timeout=5, action=ack_url) if ack_url else response
+            node.say(text, **voice(language))
+            if ack_url:
+                node.say("Trykk 1 for å kvittere. Press 1 to acknowledge.", **voice(language))
         call = self.client.calls.create(to=to, from_=sender, twiml=str(response), timeout=30)
         return call.sid

@@ -73,3 +73,19 @@ def status():
             services(), form["MessageSid"], form.get("MessageStatus", ""), form.get("ErrorCode", "")
         )
     return "", 204
+
+
+@bp.post("/page-ack")
+@twilio_signed
+def page_ack():
+    """The engineer pressed a key during a voice page: 1 acknowledges."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    svc = services()
+    response = VoiceResponse()
+    engineer = caller_number(request.form.get("To"))  # we called them
+    if request.form.get("Digits") == "1" and engineer:
+        answer = handle_reply(svc, engineer, f"ACK {request.args.get('incident', '')}".strip())
+        response.say(answer or "Unknown incident.", language="en-GB")
+    response.hangup()
+    return twiml(response)

@@ -176,7 +176,10 @@ def call_page(incident_id: str, step: int, index: int) -> str:
     target = inc.plan.step_at(step).targets[index]
     policy = rt.vendors[inc.vendor]
     text = _text(policy, inc, target, f"{incident_id}/{step}")
-    sid = rt.telephony.place_call(target.phone, _sender(policy, target), text, target.language)
+    ack_url = f"{rt.settings.public_base_url}/twilio/page-ack?incident={incident_id}"
+    sid = rt.telephony.place_call(
+        target.phone, _sender(policy, target), text, target.language, ack_url=ack_url
+    )
     store.event(
         incident_id,
         pendulum.now("UTC").timestamp(),

@@ -40,11 +40,16 @@ log = logging.getLogger("workers.run")
 def child() -> None:
     settings = Settings.from_env()
     client = connect(settings)
-    threading.Thread(target=_sweep_forever, args=(client, settings), daemon=True,
-                     name="sweep").start()
-    worker = SimpleWorker(list(ALL), connection=client, worker_ttl=WORKER_TTL,
-                          maintenance_interval=MAINTENANCE_INTERVAL,
-                          job_monitoring_interval=JOB_MONITORING_INTERVAL)
+    threading.Thread(
+        target=_sweep_forever, args=(client, settings), daemon=True, name="sweep"
+    ).start()
+    worker = SimpleWorker(
+        list(ALL),
+        connection=client,
+        worker_ttl=WORKER_TTL,
+        maintenance_interval=MAINTENANCE_INTERVAL,
+        job_monitoring_interval=JOB_MONITORING_INTERVAL,
+    )
     worker.work(with_scheduler=True, logging_level="INFO")
 
 
@@ -75,8 +80,9 @@ def supervise() -> int:
         print(f"workers.run: worker child {proc.pid} started", flush=True)
         code = proc.wait()
         if not stopping:
-            print(f"workers.run: worker child {proc.pid} exited with {code}; restarting",
-                  flush=True)
+            print(
+                f"workers.run: worker child {proc.pid} exited with {code}; restarting", flush=True
+            )
             time.sleep(0.5)
     return 0
 
@@ -85,8 +91,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m workers.run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     masking.install()
     if args.child:
         child()
