@@ -14,6 +14,7 @@ VOICES = {  # language -> (Twilio <Say> language, Amazon Polly voice)
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        "desk_option": "If you cannot use the portal, press 9 to talk to the support desk.",
         "greeting": "Welcome to {vendor} support.",
         "open": "The support desk is open now.",
         "closed": "The support desk is closed now.",
@@ -39,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "or": "or",
     },
     "nb": {
+        "desk_option": "Hvis du ikke får brukt portalen, trykk 9 for å snakke med kundesenteret.",
         "greeting": "Velkommen til kundestøtte for {vendor}.",
         "open": "Kundesenteret er åpent nå.",
         "closed": "Kundesenteret er stengt nå.",
@@ -62,6 +64,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "or": "eller",
     },
     "nn": {
+        "desk_option": "Om du ikkje har tilgang til portalen, trykk 9 for å snakke med "
+        "brukarstøtta.",
         "greeting": "Velkomen til brukarstøtta for {vendor}.",
         "open": "Brukarstøtta er open no.",
         "closed": "Brukarstøtta er stengd no.",
@@ -85,6 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "or": "eller",
     },
     "sv": {
+        "desk_option": "Om du inte kan använda portalen, tryck 9 för att prata med supporten.",
         "greeting": "Välkommen till supporten för {vendor}.",
         "open": "Supporten är öppen nu.",
         "closed": "Supporten är stängd nu.",

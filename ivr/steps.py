@@ -163,6 +163,33 @@ def dial_result(call: Call, ctx: Context) -> Reply:
     return Reply(sp.response, (outcome, Effect("call", {"outcome": "voicemail"})))
 
 
+def desk_option(call: Call, ctx: Context) -> Reply:
+    """A written severity's caller who cannot reach the portal pressed 9: the desk."""
+    sev = ctx.policy.severity(call.query.get("sev", "")) or ctx.policy.severities[-1]
+    sp = _Speaker(ctx.policy)
+    if call.digits != "9" or not is_open(ctx.policy, ctx.now) or not ctx.policy.desk_phones:
+        sp.say("goodbye")
+        sp.response.hangup()
+        return Reply(sp.response)
+    sp.say("connect_desk")
+    dial = sp.response.dial(
+        timeout=DIAL_TIMEOUT,
+        answer_on_bridge=True,
+        action=ctx.url("dial_result", route="desk", sev=sev.id, i=0),
+    )
+    for number in ctx.policy.desk_phones:
+        dial.number(number)
+    effects = (
+        Effect("call", {"route": "desk", "outcome": "desk option"}),
+        Effect(
+            "event",
+            {"text": "pressed 9: cannot use the portal, put through to the desk"},
+            once="desk_option",
+        ),
+    )
+    return Reply(sp.response, effects)
+
+
 def screen(call: Call, ctx: Context) -> Reply:
     """Whispered to the engineer who answered: who calls, and press 1 to take it."""
     sp = _Speaker(ctx.policy)
@@ -230,6 +257,7 @@ STEPS = {
     "incoming": incoming,
     "menu": menu,
     "dial_result": dial_result,
+    "desk_option": desk_option,
     "screen": screen,
     "screen_result": screen_result,
     "recorded": recorded,
@@ -286,6 +314,11 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
         sp.say("reference", reference=prompts.spell(ctx.reference))
         if ctx.sms_ok and call.caller:
             sp.say("sms")
+        if decision.route == "written" and decision.open and sev.open.desk_option:
+            gather = sp.response.gather(
+                num_digits=1, timeout=5, action=ctx.url("desk_option", sev=sev.id)
+            )
+            sp.say("desk_option", node=gather)
         if decision.route != "written":  # should reach a human, reaches nobody: record
             _voicemail(sp, ctx)
         else:

@@ -382,7 +382,7 @@ def _rule(value, s: Section, routes: tuple[str, ...]) -> Rule:
     if isinstance(value, str):
         value_route, sub = value, None
     else:
-        sub = s.nested(value, {"route", "page", "repeat"})
+        sub = s.nested(value, {"route", "page", "repeat", "desk_option"})
         value_route = sub.take("route", _text, required=True)
     if value_route not in routes:
         raise ValueError(f"{value_route!r} is not a route here; use one of {', '.join(routes)}")
@@ -392,7 +392,20 @@ def _rule(value, s: Section, routes: tuple[str, ...]) -> Rule:
         "page", lambda v, ss: tuple(ss.each_section(v, {"after", "notify"}, _step)), default=()
     )
     repeat = sub.take("repeat", lambda v, _s: _count(v), default=0)
-    return Rule(value_route, tuple(p for p in page if p), repeat)
+    desk_option = sub.take("desk_option", _flag, default=False)
+    if desk_option and not (value_route == "written" and routes == ROUTES_OPEN):
+        sub.problem(
+            sub.line_of("desk_option"),
+            sub.path("desk_option"),
+            "desk_option only applies to a severity that is written while the desk is open",
+        )
+    return Rule(value_route, tuple(p for p in page if p), repeat, bool(desk_option))
+
+
+def _flag(value, _s) -> bool:
+    if str(value).lower() not in ("true", "false", "yes", "no"):
+        raise ValueError(f"{value!r} is not true or false")
+    return str(value).lower() in ("true", "yes")
 
 
 def _step(sub: Section) -> PageStep | None:

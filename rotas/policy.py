@@ -37,6 +37,7 @@ class Rule:
     route: str  # open: desk | written; closed: duty | written
     page: tuple[PageStep, ...] = ()
     repeat: int = 0  # times the whole page plan repeats before it is exhausted
+    desk_option: bool = False  # written while open, but a caller may press 9 for the desk
 
 
 @dataclass(frozen=True)
