@@ -17,7 +17,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,26 +32,11 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import free_port, gunicorn, wait_port  # noqa: E402
 from oncall.redisconn import start_embedded, url_of  # noqa: E402
 
 TOKEN = "bench-token"
 ITSL = "+46313900601"  # itsl's inbound number (config/vendors/itsl.yaml)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int) -> None:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"nothing listening on {port}")
 
 
 class Client:
@@ -111,23 +95,7 @@ def start_stack(tmp: str, storm_window: int):
         subprocess.Popen(
             [sys.executable, "-m", "oncall.fake_twilio", "--port", str(fake)], **quiet
         ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{web}",
-                "oncall.wsgi:app",
-            ],
-            **quiet,
-        ),
+        subprocess.Popen(gunicorn("oncall.wsgi:app", web), **quiet),
         subprocess.Popen([sys.executable, "-m", "workers.run"], **quiet),
     ]
     wait_port(fake)

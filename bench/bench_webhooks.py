@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import multiprocessing as mp
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,18 +26,13 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import free_port, gunicorn, wait_port  # noqa: E402
 from oncall.redisconn import start_embedded, url_of  # noqa: E402
 
 TOKEN = "bench-token"
 BASE = "https://oncall.example.com"
 LOADERS = 4
 BARE = """<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say><Hangup/></Response>"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _request(kind: str, n: int) -> tuple[str, dict]:
@@ -109,7 +103,7 @@ def main() -> None:
     if not redis_url:
         embedded = start_embedded(Path(tmp) / "bench.rdb")
         redis_url = url_of(embedded)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
@@ -118,28 +112,13 @@ def main() -> None:
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
     web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "bench.bench_app:app",
-        ],
+        gunicorn("bench.bench_app:app", port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
     )
     try:
-        _wait(port)
+        wait_port(port)
         for kind in ("bare", "incoming", "menu"):  # warm-up
             run_phase(port, kind, 1.0)
         results = [run_phase(port, kind, duration) for kind in ("bare", "incoming", "menu", "bare")]
@@ -154,16 +133,6 @@ def main() -> None:
             f"{r['kind']:<9} {r['rps']:7.0f} req/s  p50 {r['p50']:5.2f} ms  p99 {r['p99']:5.2f} ms"
             f"  ({r['p99'] / bare_p99:.2f}x bare p99)  n={r['n']} errors={r['errors']}"
         )
-
-
-def _wait(port: int) -> None:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
 
 
 if __name__ == "__main__":
