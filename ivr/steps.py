@@ -296,13 +296,13 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
         ),
         Effect("event", {"text": f"{how}: {sev.id} -> {decision.route}"}, once="route"),
     ]
+    if decision.page:  # first: the page is enqueued before the caller's SMS
+        state = "open" if decision.open else "closed"
+        effects.append(_incident_effect(sev, state, once="incident"))
     if ctx.sms_ok and call.caller:
         effects.append(Effect("caller_sms", {"caller": call.caller}, once="caller_sms"))
     else:
         effects.append(Effect("event", {"text": "no follow-up SMS for this caller id"}))
-    if decision.page:
-        state = "open" if decision.open else "closed"
-        effects.append(_incident_effect(sev, state, once="incident"))
     known = ctx.known_incident
     if decision.route == "oncall" and known and known[1] <= sev.digit:
         sp.say("known")  # a call storm: the engineer is on it; no second page, no ringing

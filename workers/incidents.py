@@ -61,8 +61,12 @@ def open_incident(
         store.event(incident_id, now, f"call {reference} attached ({mask(caller)})")
         every = settings.summary_minutes * settings.escalation_minute
         queues.enqueue_summary(client, incident_id, now, every)
-    elif not attached:  # also on a retry: the job id is unique, and a lost enqueue comes back
+    elif not attached:  # also on a retry: the job ids are unique, a lost enqueue comes back
         if new:
             store.event(incident_id, now, f"opened: {inc.message}")
+        first = inc.plan.step_at(0)
+        if first is not None and first.after == 0:  # step 0 pages now: skip a job hop
+            for index in range(len(first.targets)):
+                queues.enqueue_page(client, incident_id, 0, index)
         queues.enqueue_escalation(client, incident_id, 0)
     return incident_id, attached

@@ -53,6 +53,7 @@ def send_page(incident_id: str, step: int, index: int) -> str:
         sid = _find_sent(rt.telephony.client, target.phone, token, inc.opened_at)
         if sid:
             return _sent(client, store, key, incident_id, target, sid, now, "found at Twilio")
+    store.mark_paged(incident_id, target.phone, now)  # replies from this phone find it
     tries = client.hincrby(key, "tries", 1)
     client.hset(key, mapping={"state": "sending", "t": now})
     policy = rt.vendors[inc.vendor]
