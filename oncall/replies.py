@@ -17,6 +17,8 @@ from rotas.incident import HELP, parse_reply
 from workers.escalation import escalate_now
 
 log = logging.getLogger(__name__)
+# Twilio's own opt-out words: after one of them Twilio blocks every SMS to that phone.
+OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 ORDER = {
     "queued": 0,
     "accepted": 0,
@@ -35,6 +37,8 @@ def handle_reply(svc: Services, sender: str | None, body: str) -> str | None:
     if not paged:
         log.warning(mask_text(f"SMS from {sender or 'unknown'} who was never paged: ignored"))
         return None
+    if body.strip().upper() in OPT_OUT:
+        return _opted_out(svc, store, sender, paged)
     command, reference = parse_reply(body)
     if command is None:
         return HELP
@@ -64,6 +68,37 @@ def _apply(svc: Services, store: IncidentStore, inc, command: str, sender: str, 
     if escalate_now(svc.redis, inc.id, f"{who} asked to escalate"):
         return f"{inc.id} escalated to the next step."
     return f"{inc.id} is not escalating (already acknowledged)."
+
+
+def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str]) -> None:
+    """An engineer texted STOP: Twilio now blocks their pages. Tell the lead at once (and
+    answer nothing: Twilio sends its own confirmation, and we could not reach them anyway)."""
+    from workers.queues import enqueue_lead_notice
+
+    log.warning(mask_text(f"{sender} replied an opt-out word: SMS pages to them are blocked"))
+    for incident_id in paged[:1]:
+        inc = store.load(incident_id)
+        who = (
+            next(
+                (t.name for s in inc.plan.steps for t in s.targets if t.phone == sender),
+                "an engineer",
+            )
+            if inc
+            else "an engineer"
+        )
+        store.event(
+            incident_id,
+            svc.clock.now().timestamp(),
+            f"{who} replied STOP: Twilio blocks SMS to them until they text START",
+        )
+        enqueue_lead_notice(
+            svc.redis,
+            incident_id,
+            f"stop-{sender[-3:]}",
+            f"{who} replied STOP to the paging number: they get no SMS pages "
+            f"until they text START to it. Pages to them go by voice.",
+        )
+    return None
 
 
 def handle_status(svc: Services, sid: str, status: str, error: str) -> None:
