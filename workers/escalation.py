@@ -58,13 +58,15 @@ def exhausted(client: redis.Redis, store: IncidentStore, inc, now: float) -> str
 
 
 def escalate_now(client: redis.Redis, incident_id: str, reason: str) -> bool:
-    """Run the next step at once (ESC reply, failed delivery, missed deadline)."""
+    """Run the next step at once (ESC reply, failed delivery, missed deadline). True when the
+    incident is escalating (a second request for the same step joins the first)."""
     store = IncidentStore(client)
     inc = store.load(incident_id)
     if inc is None or inc.state != "triggered":
         return False
     store.event(incident_id, pendulum.now("UTC").timestamp(), f"escalated now: {reason}")
-    return queues.enqueue_escalation(client, incident_id, inc.step, now=True)
+    queues.enqueue_escalation(client, incident_id, inc.step, now=True)
+    return True
 
 
 def sweep(client: redis.Redis, settings: Settings, now: float | None = None) -> dict:
