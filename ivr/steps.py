@@ -61,7 +61,7 @@ class Effect:
 
 @dataclass(frozen=True)
 class Reply:
-    response: VoiceResponse
+    response: VoiceResponse | str  # TwiML, or TwiML already rendered
     effects: tuple[Effect, ...] = ()
 
 
@@ -90,10 +90,6 @@ def incoming(call: Call, ctx: Context) -> Reply:
         response = VoiceResponse()
         response.reject(reason="busy")
         return Reply(response, (Effect("event", {"text": "rejected: call-rate limit"}),))
-    sp = _Speaker(ctx.policy)
-    sp.say("greeting", vendor=ctx.policy.name)
-    sp.say("open" if is_open(ctx.policy, ctx.now) else "closed")
-    _menu(sp, ctx, attempt=1)
     effects = (
         Effect(
             "call",
@@ -107,7 +103,24 @@ def incoming(call: Call, ctx: Context) -> Reply:
         ),
         Effect("event", {"text": "incoming call"}, once="incoming"),
     )
-    return Reply(sp.response, effects)
+    return Reply(_greeting(ctx, is_open(ctx.policy, ctx.now)), effects)
+
+
+_GREETINGS: dict[tuple, str] = {}
+
+
+def _greeting(ctx: Context, desk_open: bool) -> str:
+    """Greeting and menu: the same document for every call to a vendor while the desk is
+    open (or closed), so it is rendered once (the first webhook is the busiest in a storm)."""
+    key = (id(ctx.policy), desk_open, ctx.url("menu", attempt=1))
+    xml = _GREETINGS.get(key)
+    if xml is None:
+        sp = _Speaker(ctx.policy)
+        sp.say("greeting", vendor=ctx.policy.name)
+        sp.say("open" if desk_open else "closed")
+        _menu(sp, ctx, attempt=1)
+        xml = _GREETINGS[key] = str(sp.response)
+    return xml
 
 
 def menu(call: Call, ctx: Context) -> Reply:

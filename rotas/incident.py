@@ -77,11 +77,9 @@ def is_gsm7(text: str) -> bool:
 
 
 def fit(text: str) -> str:
-    """GSM-7 and at most two segments (cut with '...')."""
+    """GSM-7 and at most two segments: cut at the last character that fits, with '...'."""
     text = to_gsm7(text)
-    while septets(text) > MAX_SEPTETS:
-        text = text[: len(text) - (septets(text) - MAX_SEPTETS) - 3].rstrip() + "..."
-    return text
+    return text if septets(text) <= MAX_SEPTETS else fit_to(text, MAX_SEPTETS)
 
 
 _PAGE = {
@@ -96,11 +94,31 @@ def page_text(
     language: str, *, vendor: str, severity: str, message: str, token: str, time: str
 ) -> str:
     """The page SMS. `token` (reference/step) is unique per page: reconciliation finds a page
-    that Twilio accepted but whose answer was lost by looking for it."""
+    that Twilio accepted but whose answer was lost by looking for it. A long message is cut,
+    never the token, the time or how to answer."""
     template = _PAGE.get(language, _PAGE["en"])
+    frame = to_gsm7(
+        template.format(vendor=vendor, severity=severity, message="", token=token, time=time)
+    )
+    room = MAX_SEPTETS - septets(frame)
+    message = to_gsm7(message)
+    if septets(message) > room:
+        message = fit_to(message, max(room, 3))
     return fit(
         template.format(vendor=vendor, severity=severity, message=message, token=token, time=time)
     )
+
+
+def fit_to(text: str, limit: int) -> str:
+    """`text` (GSM-7) cut to `limit` septets, ending in '...'."""
+    out, used = [], 0
+    for c in text:
+        cost = 2 if c in _GSM_EXT else 1
+        if used + cost > limit - 3:
+            break
+        out.append(c)
+        used += cost
+    return "".join(out) + "..."
 
 
 COMMANDS = {
