@@ -1,8 +1,9 @@
 """Pages: one SMS to one engineer, sent exactly once.
 
 At-least-once jobs plus an attempt record per (incident, step, phone): `sending` is written
-before Twilio is asked; a re-run that finds `sending` asks Twilio whether the page (its
-unique token "REFERENCE/step" is in the body) already exists before sending again. 429 and
+before Twilio is asked; a re-run that finds `sending` (the run died) or `unknown` (a 5xx or
+a timeout) asks Twilio whether the page (its unique token "REFERENCE/step" is in the body)
+already exists before sending again; after a 429 (never processed) it just sends. 429 and
 5xx/timeouts are retried with backoff and jitter; after the last try the engineer is called
 and the page read out. A 4xx for a bad number skips to the next step and tells the lead;
 21610 (the engineer replied STOP) also tells the lead and calls instead.
@@ -47,9 +48,10 @@ def send_page(incident_id: str, step: int, index: int) -> str:
         return attempt["state"]
     token = f"{incident_id}/{step}"
     now = pendulum.now("UTC").timestamp()
-    if attempt.get("state") == "sending":
-        if now - float(attempt.get("t", 0)) < SENDING_TIMEOUT:
-            raise RuntimeError(f"page {token} is being sent by another run; retry later")
+    state = attempt.get("state")
+    if state == "sending" and now - float(attempt.get("t", 0)) < SENDING_TIMEOUT:
+        raise RuntimeError(f"page {token} is being sent by another run; retry later")
+    if state in ("sending", "unknown"):  # a run died mid-send, or Twilio's answer was lost
         sid = _find_sent(rt.telephony.client, target.phone, token, inc.opened_at)
         if sid:
             return _sent(client, store, key, incident_id, target, sid, now, "found at Twilio")
@@ -81,6 +83,9 @@ def _sent(client, store, key, incident_id, target, sid, now, how) -> str:
 
 def _retry_or_call(client, store, key, inc, step, index, tries, exc) -> str:
     now = pendulum.now("UTC").timestamp()
+    # 429 is never processed by Twilio; a 5xx or a timeout may have sent it: ask first
+    unprocessed = isinstance(exc, TwilioRestException) and exc.status == 429
+    client.hset(key, "state", "retry" if unprocessed else "unknown")
     if tries < MAX_TRIES:
         store.event(inc.id, now, f"page try {tries} failed ({_why(exc)}); retrying")
         raise RuntimeError(f"Twilio failed: {_why(exc)}") from exc  # RQ retries with backoff
