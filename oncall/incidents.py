@@ -148,6 +148,10 @@ class IncidentStore:
     def set_fields(self, incident_id: str, **fields) -> None:
         self.redis.hset(keys.incident(incident_id), mapping={k: str(v) for k, v in fields.items()})
 
+    def field(self, incident_id: str, name: str) -> str | None:
+        value = self.redis.hget(keys.incident(incident_id), name)
+        return _str(value) if value is not None else None
+
     def take_unsummarised(self, incident_id: str) -> int:
         """Calls attached since the last summary, reset to 0."""
         pipe = self.redis.pipeline(transaction=True)

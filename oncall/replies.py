@@ -119,4 +119,5 @@ def handle_status(svc: Services, sid: str, status: str, error: str) -> None:
     now = svc.clock.now().timestamp()
     store.event(incident_id, now, f"message {sid}: {status}{' ' + error if error else ''}")
     if status in ("failed", "undelivered"):
-        escalate_now(svc.redis, incident_id, f"page {sid} {status}")
+        step = int(attempt_key.split(":")[3])
+        escalate_now(svc.redis, incident_id, f"page {sid} {status}", failed_step=step)

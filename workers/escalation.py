@@ -44,6 +44,8 @@ def escalate(incident_id: str, step: int) -> str:
     if store.advance(incident_id, step, due):
         names = ", ".join(t.name for t in plan_step.targets)
         store.event(incident_id, now, f"step {step}: paging {names}")
+    if int(store.field(incident_id, "hurry") or -1) >= step + 1:  # a page of this step failed
+        queues.enqueue_escalation(client, incident_id, step + 1, now=True)
     return "paged"
 
 
@@ -57,14 +59,25 @@ def exhausted(client: redis.Redis, store: IncidentStore, inc, now: float) -> str
     return "exhausted"
 
 
-def escalate_now(client: redis.Redis, incident_id: str, reason: str) -> bool:
+def escalate_now(
+    client: redis.Redis, incident_id: str, reason: str, failed_step: int | None = None
+) -> bool:
     """Run the next step at once (ESC reply, failed delivery, missed deadline). True when the
-    incident is escalating (a second request for the same step joins the first)."""
+    incident is escalating (a second request for the same step joins the first).
+
+    `failed_step`: a page of that step failed. If the step itself has not run yet (its pages
+    go out before its escalation job), the step after it is marked to run the moment the
+    token reaches it, rather than waiting for its timer."""
     store = IncidentStore(client)
     inc = store.load(incident_id)
     if inc is None or inc.state != "triggered":
         return False
     store.event(incident_id, pendulum.now("UTC").timestamp(), f"escalated now: {reason}")
+    if failed_step is not None and inc.step <= failed_step:
+        store.set_fields(incident_id, hurry=failed_step + 1)
+        inc = store.load(incident_id)  # the step may have run meanwhile
+        if inc.step <= failed_step:
+            return True
     queues.enqueue_escalation(client, incident_id, inc.step, now=True)
     return True
 

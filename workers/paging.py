@@ -67,7 +67,7 @@ def send_page(incident_id: str, step: int, index: int) -> str:
     except TwilioRestException as exc:
         if exc.status == 429 or exc.status >= 500:
             return _retry_or_call(client, store, key, inc, step, index, tries, exc)
-        return _rejected(client, store, key, inc, target, exc)
+        return _rejected(client, store, key, inc, step, index, exc)
     except requests.RequestException as exc:  # timeout or connection: Twilio may have it
         return _retry_or_call(client, store, key, inc, step, index, tries, exc)
     return _sent(client, store, key, incident_id, target, sid, now, "sent")
@@ -95,7 +95,8 @@ def _retry_or_call(client, store, key, inc, step, index, tries, exc) -> str:
     return "called"
 
 
-def _rejected(client, store, key, inc, target, exc: TwilioRestException) -> str:
+def _rejected(client, store, key, inc, step: int, index: int, exc: TwilioRestException) -> str:
+    target = inc.plan.step_at(step).targets[index]
     now = pendulum.now("UTC").timestamp()
     client.hset(key, mapping={"state": "failed", "error": str(exc.code)})
     what = (
@@ -111,10 +112,8 @@ def _rejected(client, store, key, inc, target, exc: TwilioRestException) -> str:
         f"{inc.id}: {target.name} {what}",
     )
     if exc.code == STOPPED:
-        step = next(i for i in range(inc.plan.length) if target in inc.plan.step_at(i).targets)
-        index = inc.plan.step_at(step).targets.index(target)
         queues.enqueue_voice_page(client, inc.id, step, index)
-    escalate_now(client, inc.id, f"page to {target.name} failed")
+    escalate_now(client, inc.id, f"page to {target.name} failed", failed_step=step)
     return "failed"
 
 

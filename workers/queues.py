@@ -19,6 +19,10 @@ PAGES = "pages"  # pages, escalation steps and lead notices: always first
 SMS = "sms"  # follow-up SMS to callers
 ALL = (PAGES, SMS)
 RESULT_TTL = 86400  # a finished job's id stays taken this long: duplicates are refused
+# A job does one Twilio request (10 s timeout) and maybe one reconciliation list. The timeout
+# also bounds recovery: a SimpleWorker sends no heartbeat while a job runs, so RQ declares a
+# job abandoned at its start + timeout + 60 s; 25 s keeps a lost page's retry within 85 s.
+JOB_TIMEOUT = 25
 
 
 def jittered_retry(max_tries: int = 4, base: float = 2.0) -> Retry:
@@ -98,16 +102,20 @@ def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int) -
 
 
 def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: float) -> bool:
-    """At most one "+N more calls" SMS per window of `every_s` seconds."""
+    """At most one "+N more calls" SMS per window of `every_s` seconds. A call whose window's
+    summary already ran (RQ fires up to a second early) is counted in the next window's."""
     window = int(now // every_s)
-    return _enqueue(
-        client,
-        PAGES,
-        "workers.paging.send_summary",
-        _job_id("summary", incident_id, window),
-        incident_id,
-        at=(window + 1) * every_s,
-    )
+    for w in (window, window + 1):
+        if _enqueue(
+            client,
+            PAGES,
+            "workers.paging.send_summary",
+            _job_id("summary", incident_id, w),
+            incident_id,
+            at=(w + 1) * every_s,
+        ):
+            return True
+    return False
 
 
 def enqueue_lead_notice(client: redis.Redis, incident_id: str, key: str, text: str) -> bool:
