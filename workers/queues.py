@@ -57,6 +57,7 @@ def _enqueue(
                 unique=True,
                 retry=retry or jittered_retry(),
                 result_ttl=RESULT_TTL,
+                job_timeout=JOB_TIMEOUT,
             )
         else:  # enqueue_at ignores unique=True: create the job, then schedule it uniquely
             job = q.create_job(
@@ -65,6 +66,7 @@ def _enqueue(
                 job_id=job_id,
                 retry=retry or jittered_retry(),
                 result_ttl=RESULT_TTL,
+                timeout=JOB_TIMEOUT,
             )
             q.schedule_job(job, datetime.fromtimestamp(at, UTC), unique=True)
     except DuplicateJobError:
