@@ -80,9 +80,9 @@ def freeze_plan(policy: VendorPolicy, rule: Rule, at) -> Plan:
 
 def lead_of(policy: VendorPolicy, rule: Rule, shifts) -> Target | None:
     """Whom to tell when paging fails: the last named person of the plan (the team lead or
-    operations manager in the seed policies), else the last step's first target."""
+    operations manager in the seed policies); None when the plan names nobody."""
     for step in reversed(rule.page):
-        for name in step.targets:
+        for name in reversed(step.targets):
             if not name.startswith("rota:") and name in policy.people:
                 return _resolve(policy, name, shifts)
     return None
