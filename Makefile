@@ -22,7 +22,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m oncall check
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 4 --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
