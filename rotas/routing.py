@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
 from rotas.calendar import closed_reason, desk_day, duty_day, local
 from rotas.hours import DAY_LABELS, clock, contains, local_date, minute_of_day
@@ -155,11 +157,18 @@ def _describe_shift(shift: Shift, t) -> str:
 
 def _when(instant, t) -> str:
     """'Mon 08:00' within a week of `t`, else 'Mon 2026-12-28 08:00' (vendor-local)."""
-    x = instant if instant.tzinfo is t.tzinfo else instant.astimezone(t.tzinfo)
-    label = f"{DAY_LABELS[x.weekday()]} {x.hour:02d}:{x.minute:02d}"
-    if abs((local_date(x) - local_date(t)).days) < 6:
-        return label
-    return f"{label[:3]} {x.year}-{x.month:02d}-{x.day:02d}{label[3:]}"
+    day, label, full = _wall(instant.timestamp(), t.tzinfo)
+    return label if abs((day - local_date(t)).days) < 6 else full
+
+
+@lru_cache(maxsize=4096)
+def _wall(ts: float, tz) -> tuple:
+    """(local date, 'Mon 08:00', 'Mon 2026-12-28 08:00') of an instant: shift ends repeat
+    across decisions, so the time-zone conversion is done once per instant."""
+    x = datetime.fromtimestamp(ts, tz)
+    hm = f"{x.hour:02d}:{x.minute:02d}"
+    day = DAY_LABELS[x.weekday()]
+    return local_date(x), f"{day} {hm}", f"{day} {x.year}-{x.month:02d}-{x.day:02d} {hm}"
 
 
 def _channels(policy: VendorPolicy) -> str:
