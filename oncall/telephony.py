@@ -9,7 +9,7 @@ from twilio.rest import Client
 
 from config.settings import Settings
 
-HTTP_TIMEOUT = 10  # seconds; the twilio client has no timeout by default
+HTTP_TIMEOUT = 8  # seconds; the twilio client has no timeout by default
 SMS_VALIDITY = 600  # seconds: a page that arrives hours late is worse than none
 
 

@@ -28,7 +28,7 @@ from workers.runtime import connection, runtime
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4  # sends of one page before the engineer is called instead
-SENDING_TIMEOUT = 15.0  # seconds: longer than the Twilio HTTP timeout
+SENDING_TIMEOUT = 12.0  # seconds: longer than the Twilio HTTP timeout
 STOPPED = 21610  # the recipient replied STOP: Twilio blocks every SMS to them
 
 

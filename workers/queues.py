@@ -19,10 +19,10 @@ PAGES = "pages"  # pages, escalation steps and lead notices: always first
 SMS = "sms"  # follow-up SMS to callers
 ALL = (PAGES, SMS)
 RESULT_TTL = 86400  # a finished job's id stays taken this long: duplicates are refused
-# A job does one Twilio request (10 s timeout) and maybe one reconciliation list. The timeout
+# A job does one Twilio request (8 s timeout) and maybe one reconciliation list. The timeout
 # also bounds recovery: a SimpleWorker sends no heartbeat while a job runs, so RQ declares a
-# job abandoned at its start + timeout + 60 s; 25 s keeps a lost page's retry within 85 s.
-JOB_TIMEOUT = 25
+# job abandoned at its start + timeout + 60 s; 18 s keeps a lost page's retry near 80 s.
+JOB_TIMEOUT = 18
 
 
 def jittered_retry(max_tries: int = 4, base: float = 2.0) -> Retry:

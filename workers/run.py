@@ -29,7 +29,7 @@ from oncall import masking
 from oncall.redisconn import connect
 from workers.queues import ALL
 
-WORKER_TTL = 30  # the idle dequeue wakes every worker_ttl - 15 s to run maintenance
+WORKER_TTL = 20  # the idle dequeue wakes every worker_ttl - 15 s to run maintenance
 MAINTENANCE_INTERVAL = 5
 JOB_MONITORING_INTERVAL = 5
 SWEEP_EVERY = 5.0  # seconds
