@@ -65,7 +65,7 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
         dial=dial,
         page=() if route == "written" else page_numbers(policy, rule, shifts, t),
         reason=f"{why}; {how}",
-        respond_by=_local_or_none(policy, deadline(policy, at, sev.respond))
+        respond_by=_local_or_none(policy, deadline(policy, t, sev.respond))
         if with_deadline
         else None,
         covered=bool(dial) or rule.route == "written",

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pendulum
 
 from rotas.calendar import day_instants, desk_day, local, open_intervals
-from rotas.hours import local_date
+from rotas.hours import local_date, local_instant
 from rotas.policy import ResponseTarget, VendorPolicy
 
 HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlines
@@ -18,10 +18,29 @@ HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlin
 
 def next_opening(policy: VendorPolicy, at):
     """`at` itself if the desk is open, else the start of the next opening (None: never)."""
-    at = at.astimezone(pendulum.UTC)
-    for start, _end in open_intervals(policy, at, max_days=HORIZON_DAYS):
-        return max(start, at)
-    return None
+    at = at if at.tzinfo is pendulum.UTC else at.astimezone(pendulum.UTC)
+    d = local_date(local(policy, at))
+    for start, end in day_instants(policy, d, desk_day(policy, d)):
+        if end > at:
+            return max(start, at)
+    return _first_opening_after(policy, d)
+
+
+_FIRST_OPENING: dict = {}  # (id(policy), date) -> (policy, instant): calendars do not change
+
+
+def _first_opening_after(policy: VendorPolicy, d):
+    """The first desk opening on a day after local date `d` (memoised: most calls outside
+    hours ask for the same next morning)."""
+    hit = _FIRST_OPENING.get((id(policy), d))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    start = local_instant(policy.tz, d + timedelta(days=1), 0)
+    found = next((a for a, _b in open_intervals(policy, start, max_days=HORIZON_DAYS)), None)
+    if len(_FIRST_OPENING) > 100_000:
+        _FIRST_OPENING.clear()
+    _FIRST_OPENING[(id(policy), d)] = (policy, found)
+    return found
 
 
 def add_working_hours(policy: VendorPolicy, at, hours: float):
