@@ -6,7 +6,6 @@ Everything that must survive a restart is in Redis, so the embedded server runs 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import redis
@@ -50,7 +49,3 @@ def url_of(client: redis.Redis) -> str:
     if kw.get("path"):
         return f"unix://{kw['path']}?db={kw.get('db', 0)}"
     return f"redis://{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
-
-
-def env_with_url(client: redis.Redis) -> dict[str, str]:
-    return {**os.environ, "REDIS_URL": url_of(client)}

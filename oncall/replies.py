@@ -55,7 +55,7 @@ def handle_reply(svc: Services, sender: str | None, body: str) -> str | None:
 
 
 def _apply(svc: Services, store: IncidentStore, inc, command: str, sender: str, now) -> str:
-    who = next((t.name for s in inc.plan.steps for t in s.targets if t.phone == sender), sender)
+    who = _name_of(inc, sender, default=sender)
     if command == "ack":
         if store.set_state(inc, "acknowledged", who, now):
             store.event(inc.id, now, f"acknowledged by {who} (SMS)")
@@ -78,14 +78,7 @@ def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str
     log.warning(mask_text(f"{sender} replied an opt-out word: SMS pages to them are blocked"))
     for incident_id in paged[:1]:
         inc = store.load(incident_id)
-        who = (
-            next(
-                (t.name for s in inc.plan.steps for t in s.targets if t.phone == sender),
-                "an engineer",
-            )
-            if inc
-            else "an engineer"
-        )
+        who = _name_of(inc, sender, default="an engineer")
         store.event(
             incident_id,
             svc.clock.now().timestamp(),
@@ -99,6 +92,12 @@ def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str
             f"until they text START to it. Pages to them go by voice.",
         )
     return None
+
+
+def _name_of(inc, phone: str, default: str) -> str:
+    """The name the incident's plan gives `phone`."""
+    targets = (t for s in inc.plan.steps for t in s.targets) if inc else ()
+    return next((t.name for t in targets if t.phone == phone), default)
 
 
 def handle_status(svc: Services, sid: str, status: str, error: str) -> None:

@@ -105,8 +105,3 @@ def sweep(client: redis.Redis, settings: Settings, now: float | None = None) -> 
     if late:
         log.warning("sweep re-enqueued %d overdue escalation step(s): %s", len(late), late)
     return {"late": late, "missed": missed}
-
-
-def run_sweep() -> dict:
-    """The sweep as an RQ job (scheduled by the worker runner)."""
-    return sweep(connection(), runtime().settings)

@@ -6,25 +6,14 @@ import pendulum
 import pytest
 from rq import Queue
 
-from oncall.incidents import IncidentStore
-from oncall.vendors import load_vendor
-from workers.incidents import open_incident
 from workers.queues import PAGES
 
 NIGHT = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
 
 
 @pytest.fixture
-def paged(app, redis_client):
-    svc = app.extensions["oncall"]
-    policy = load_vendor(svc.settings.config_dir, "aidn")
-    incident_id, _ = open_incident(
-        redis_client, svc.settings, policy, "a", NIGHT, reference="AIDN-2026-444001", desk="closed"
-    )
-    store = IncidentStore(redis_client)
-    engineer = store.load(incident_id).plan.step_at(0).targets[0].phone
-    store.mark_paged(incident_id, engineer, NIGHT.timestamp())
-    return store, incident_id, engineer
+def paged(paged_incident):
+    return paged_incident("AIDN-2026-444001")
 
 
 def _reply(signed_post, sender, body):
