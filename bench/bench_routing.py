@@ -96,6 +96,15 @@ def main() -> None:
             + f", {rate:,.0f} decisions/s"
         )
 
+    # The first call of a day finds nothing memoised for that day (calendar, next opening).
+    cold = []
+    for at in instants[: len(instants) // 4]:
+        policy.memo.clear()
+        t = time.perf_counter_ns()
+        decide(policy, "a", at)
+        cold.append((time.perf_counter_ns() - t) / 1000)
+    print(summary("decide severity 'a', first call of its day (nothing memoised)", cold))
+
     t = time.perf_counter()
     changes = timetable(policy, "a", START, START.add(years=10))
     print(f"timetable 'a' over 10 years: {time.perf_counter() - t:.2f} s, {len(changes)} changes")

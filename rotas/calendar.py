@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import holidays as holidays_lib
 import pendulum
@@ -87,6 +87,13 @@ def closed_reason(policy: VendorPolicy, d: date) -> str | None:
 
 def desk_day(policy: VendorPolicy, d: date) -> Day:
     """Desk opening spans on local date `d` (breaks removed; empty on closed days)."""
+    found = policy.memo.get(d)
+    if found is None:
+        found = remember(policy, d, _desk_day(policy, d))
+    return found
+
+
+def _desk_day(policy: VendorPolicy, d: date) -> Day:
     spans = policy.desk_open_week[d.weekday()]
     if not spans or policy.holidays.name(d):
         return ()
@@ -96,8 +103,24 @@ def desk_day(policy: VendorPolicy, d: date) -> Day:
     return spans
 
 
+def remember(policy: VendorPolicy, key, value):
+    """Memoise `value` for `key` on the policy (bounded: cleared when it grows large)."""
+    if len(policy.memo) > 200_000:
+        policy.memo.clear()
+    policy.memo[key] = value
+    return value
+
+
 def duty_day(policy: VendorPolicy, d: date) -> Day:
     """Duty-window spans on local date `d`. Without configured duty hours: whenever closed."""
+    key = ("duty", d)
+    found = policy.memo.get(key)
+    if found is None:
+        found = remember(policy, key, _duty_day(policy, d))
+    return found
+
+
+def _duty_day(policy: VendorPolicy, d: date) -> Day:
     hours = policy.duty_hours
     if hours is None:
         return complement(desk_day(policy, d))
@@ -123,11 +146,44 @@ def in_duty_window(policy: VendorPolicy, at) -> bool:
     return contains(duty_day(policy, local_date(t)), minute_of_day(t)) is not None
 
 
-def day_instants(policy: VendorPolicy, d: date, spans: Day) -> list[tuple]:
-    """Spans of local date `d` as (start, end) instants."""
-    return [
+def day_instants(policy: VendorPolicy, d: date, spans: Day) -> tuple[tuple, ...]:
+    """Spans of local date `d` as (start, end) instants (UTC)."""
+    return tuple(
         (local_instant(policy.tz, d, s.start), local_instant(policy.tz, d, s.end)) for s in spans
-    ]
+    )
+
+
+def desk_instants(policy: VendorPolicy, d: date) -> tuple[tuple, ...]:
+    """The desk's opening spans on local date `d` as (start, end) instants (UTC), memoised."""
+    key = ("desk instants", d)
+    found = policy.memo.get(key)
+    if found is None:
+        found = remember(policy, key, day_instants(policy, d, desk_day(policy, d)))
+    return found
+
+
+class Opening(NamedTuple):
+    """A desk opening span: vendor-local start and end, and both as epoch seconds (instants
+    in different zones compare ten times slower than numbers)."""
+
+    start: object
+    end: object
+    start_ts: float
+    end_ts: float
+
+
+def desk_openings(policy: VendorPolicy, d: date) -> tuple[Opening, ...]:
+    """The desk's opening spans on local date `d`, memoised."""
+    key = ("desk openings", d)
+    found = policy.memo.get(key)
+    if found is None:
+        tz = policy.zone
+        found = tuple(
+            Opening(a.astimezone(tz), b.astimezone(tz), a.timestamp(), b.timestamp())
+            for a, b in desk_instants(policy, d)
+        )
+        remember(policy, key, found)
+    return found
 
 
 def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
@@ -137,6 +193,6 @@ def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
     start = start.astimezone(pendulum.UTC)  # instants below are UTC: compare like with like
     for i in range(max_days):
         day = d + timedelta(days=i)
-        for a, b in day_instants(policy, day, desk_day(policy, day)):
+        for a, b in desk_instants(policy, day):
             if b > start:
                 yield a, b

@@ -37,7 +37,7 @@ from rotas.policy import (
     VendorPolicy,
     Written,
 )
-from rotas.yamlsource import ConfigError, Problem, Problems, load_yaml
+from rotas.yamlsource import ConfigError, Problem, Problems, gc_paused, load_yaml
 
 TOP_KEYS = {
     "id",
@@ -75,13 +75,17 @@ def check_policy_file(path: str | Path) -> tuple[VendorPolicy | None, list[Probl
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         return None, [Problem(source, 0, "file", f"cannot read: {exc.strerror}")]
+    with gc_paused():  # tens of thousands of small objects, none of them garbage
+        return _check_policy_text(text, source, Path(path).stem)
+
+
+def _check_policy_text(text: str, source: str, stem: str):
     data, problems = load_yaml(text, source)
     if data is None or not hasattr(data, "lines"):  # a syntax error, or not a mapping at all
         if not problems.items:
             problems.add(1, "file", "expected a mapping of vendor settings")
         return None, problems.items
     policy = parse_policy(data, problems)
-    stem = Path(path).stem
     if policy is not None and policy.id != stem:
         problems.add(
             data.lines.get("id", 1), "id", f"{policy.id!r} does not match file name {stem!r}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pendulum
@@ -202,7 +203,8 @@ def _warn_dst_handoff(top: Section, spec: _LayerSpec, tz: str) -> None:
             )
 
 
-def _transition_days(tz: str, year: int, years: int) -> list:
+@lru_cache(maxsize=64)
+def _transition_days(tz: str, year: int, years: int) -> tuple:
     """Local dates in [year, year + years) on which the UTC offset changes (DST nights)."""
     zone = ZoneInfo(tz)
     first = date(year, 1, 1)
@@ -211,4 +213,4 @@ def _transition_days(tz: str, year: int, years: int) -> list:
         datetime.combine(first + timedelta(days=i), time(), zone).utcoffset()
         for i in range(count + 1)
     ]
-    return [first + timedelta(days=i) for i in range(count) if offsets[i] != offsets[i + 1]]
+    return tuple(first + timedelta(days=i) for i in range(count) if offsets[i] != offsets[i + 1])

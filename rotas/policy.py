@@ -95,6 +95,9 @@ class VendorPolicy:
     inbound: tuple[E164, ...] = ()  # numbers customers dial (select the vendor)
     emergency: E164 | None = None  # dialled by the fallback when nothing else works
     source: str = ""
+    # Memoised answers of pure functions of this policy (desk days, next openings): the
+    # calendar never changes once loaded, and a decision asks the same questions again.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def zone(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import pendulum
 
@@ -17,6 +18,10 @@ from rotas.hours import local_date, local_instant, minute_of_day, zone
 from rotas.phone import E164
 
 UTC = pendulum.UTC
+
+
+def _utc(at):
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,7 @@ class Override:
     end: object
 
 
-@dataclass(frozen=True)
-class Shift:
+class Shift(NamedTuple):  # a tuple: built on every decision, three times cheaper
     layer: str
     person: Person | None  # None: nobody (before the rotation starts, or an empty layer)
     start: object
@@ -64,8 +68,8 @@ class Layer:
     _boundaries: dict = field(default_factory=dict, repr=False, compare=False)  # k -> (ts, at)
 
     def __post_init__(self):
-        starts = tuple(o.start.astimezone(UTC) for o in self.overrides)
-        ends = tuple(o.end.astimezone(UTC) for o in self.overrides)
+        starts = tuple(_utc(o.start) for o in self.overrides)
+        ends = tuple(_utc(o.end) for o in self.overrides)
         object.__setattr__(self, "_starts", starts)
         object.__setattr__(self, "_ends", ends)
         object.__setattr__(self, "_start_ts", tuple(x.timestamp() for x in starts))
@@ -83,51 +87,51 @@ class Layer:
         """The instant shift number `k` starts (k may be negative: before the rotation)."""
         return self._boundary(k)[1]
 
-    def rotation_at(self, at, ts: float | None = None) -> Shift:
-        """The rotation's shift covering `at` (overrides ignored)."""
-        ts = at.timestamp() if ts is None else ts
+    def rotation_index(self, at, ts: float) -> int:
+        """The number of the rotation shift covering `at` (epoch second `ts`)."""
         tz = zone(self.tz)
         t = at if at.tzinfo is tz else at.astimezone(tz)
         days = (local_date(t) - self.start).days
         if minute_of_day(t) < self.handoff:
             days -= 1
         k = days // self.shift_days
-        (start_ts, start), (end_ts, end) = self._boundary(k), self._boundary(k + 1)
         # DST: a handoff moved by a gap or fold is decided on instants, not wall time.
-        if ts < start_ts:
-            k, start, end = k - 1, self.boundary(k - 1), start
-        elif ts >= end_ts:
-            k, start, end = k + 1, end, self.boundary(k + 2)
-        person = self.members[k % len(self.members)] if self.members and k >= 0 else None
-        return Shift(self.name, person, start, end)
+        if ts < self._boundary(k)[0]:
+            return k - 1
+        if ts >= self._boundary(k + 1)[0]:
+            return k + 1
+        return k
 
-    def override_at(self, ts: float) -> int | None:
-        """Index of the override covering epoch second `ts`, if any."""
-        i = bisect_right(self._start_ts, ts) - 1
-        if i >= 0 and ts < self._end_ts[i]:
-            return i
-        return None
+    def rotation_at(self, at, ts: float | None = None) -> Shift:
+        """The rotation's shift covering `at` (overrides ignored)."""
+        k = self.rotation_index(at, at.timestamp() if ts is None else ts)
+        return Shift(self.name, self._member(k), self.boundary(k), self.boundary(k + 1))
+
+    def _member(self, k: int) -> Person | None:
+        return self.members[k % len(self.members)] if self.members and k >= 0 else None
 
 
-def on_call_at(layer: Layer, at) -> Shift:
-    """The shift covering instant `at` on this layer: an override wins, else the rotation.
+def on_call_at(layer: Layer, at, ts: float | None = None) -> Shift:
+    """The shift covering instant `at` (epoch second `ts`, when the caller has it) on this
+    layer: an override wins, else the rotation.
 
     For an override the shift ends where the override ends; for the rotation it ends at the
-    next handoff or the next override start, whichever comes first.
+    next handoff or the next override start, whichever comes first, and starts at the later
+    of its handoff and the end of the override before it.
     """
-    ts = at.timestamp()
-    i = layer.override_at(ts)
-    if i is not None:
+    ts = at.timestamp() if ts is None else ts
+    i = bisect_right(layer._start_ts, ts) - 1  # the last override starting at or before ts
+    if i >= 0 and ts < layer._end_ts[i]:
         o = layer.overrides[i]
-        return Shift(layer.name, o.person, layer._starts[i], layer._ends[i], override=True)
-    shift = layer.rotation_at(at, ts)
-    i = bisect_right(layer._start_ts, ts)
-    if i < len(layer._start_ts) and layer._start_ts[i] < shift.end.timestamp():
-        shift = Shift(layer.name, shift.person, shift.start, layer._starts[i])
-    j = bisect_right(layer._end_ts, ts) - 1
-    if j >= 0 and layer._end_ts[j] > shift.start.timestamp():
-        shift = Shift(layer.name, shift.person, layer._ends[j], shift.end)
-    return shift
+        return Shift(layer.name, o.person, layer._starts[i], layer._ends[i], True)
+    k = layer.rotation_index(at, ts)
+    (start_ts, start), (end_ts, end) = layer._boundary(k), layer._boundary(k + 1)
+    # Overrides do not overlap, so override i ended at or before ts and i + 1 starts after.
+    if i + 1 < len(layer._start_ts) and layer._start_ts[i + 1] < end_ts:
+        end = layer._starts[i + 1]
+    if i >= 0 and layer._end_ts[i] > start_ts:
+        start = layer._ends[i]
+    return Shift(layer.name, layer._member(k), start, end)
 
 
 def shifts_between(layer: Layer, start, end) -> list[Shift]:
@@ -149,6 +153,7 @@ class Rota:
         return next((lay for lay in self.layers if lay.name == name), None)
 
 
-def on_duty(rota: Rota, at) -> list[Shift]:
+def on_duty(rota: Rota, at, ts: float | None = None) -> list[Shift]:
     """One shift per layer, in layer order (primary first)."""
-    return [on_call_at(layer, at) for layer in rota.layers]
+    ts = at.timestamp() if ts is None else ts
+    return [on_call_at(layer, at, ts) for layer in rota.layers]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 
 from rotas.calendar import closed_reason, desk_day, duty_day, local
@@ -50,12 +49,13 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
     if sev is None:
         raise KeyError(severity_id)
     t = local(policy, at)
+    ts = t.timestamp()  # once: epoch seconds are how rotas and deadlines compare instants
     minute = minute_of_day(t)
     span = contains(desk_day(policy, local_date(t)), minute)
     is_open = span is not None
     why = _why_open(policy, t, span) if is_open else _why_closed(policy, t, minute)
     rule = sev.open if is_open else sev.closed
-    route, dial, how, shifts = _route(policy, sev, rule, t, minute)
+    route, dial, how, shifts = _route(policy, sev, rule, t, ts, minute)
     return Decision(
         vendor=policy.id,
         severity=sev.id,
@@ -65,14 +65,12 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
         dial=dial,
         page=() if route == "written" else page_numbers(policy, rule, shifts, t),
         reason=f"{why}; {how}",
-        respond_by=_local_or_none(policy, deadline(policy, t, sev.respond))
-        if with_deadline
-        else None,
+        respond_by=deadline(policy, t, sev.respond, ts) if with_deadline else None,
         covered=bool(dial) or rule.route == "written",
     )
 
 
-def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, minute: int):
+def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, ts: float, minute: int):
     """(route, dial, explanation, shifts on duty)."""
     name = sev.text("label", "en")
     if rule.route == "written":
@@ -89,7 +87,7 @@ def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, minute: int):
             f"cover this time, so nobody is on duty",
             [],
         )
-    shifts = on_duty(policy.rota, t)
+    shifts = on_duty(policy.rota, t, ts)
     dial = _duty_dial(policy, shifts)
     who = "; ".join(_describe_shift(s, t) for s in shifts) or "the duty phone is rung"
     if not dial:
@@ -157,15 +155,16 @@ def _describe_shift(shift: Shift, t) -> str:
 
 def _when(instant, t) -> str:
     """'Mon 08:00' within a week of `t`, else 'Mon 2026-12-28 08:00' (vendor-local)."""
-    day, label, full = _wall(instant.timestamp(), t.tzinfo)
+    day, label, full = _wall(instant, t.tzinfo)
     return label if abs((day - local_date(t)).days) < 6 else full
 
 
-@lru_cache(maxsize=4096)
-def _wall(ts: float, tz) -> tuple:
+@lru_cache(maxsize=65536)
+def _wall(instant, tz) -> tuple:
     """(local date, 'Mon 08:00', 'Mon 2026-12-28 08:00') of an instant: shift ends repeat
-    across decisions, so the time-zone conversion is done once per instant."""
-    x = datetime.fromtimestamp(ts, tz)
+    across decisions, so the time-zone conversion is done once per instant (an aware
+    datetime caches its hash, and equal instants hash alike whatever their zone)."""
+    x = instant.astimezone(tz)
     hm = f"{x.hour:02d}:{x.minute:02d}"
     day = DAY_LABELS[x.weekday()]
     return local_date(x), f"{day} {hm}", f"{day} {x.year}-{x.month:02d}-{x.day:02d} {hm}"
@@ -182,7 +181,3 @@ def _channels(policy: VendorPolicy) -> str:
 
 def _unique(numbers) -> tuple[str, ...]:
     return tuple(dict.fromkeys(numbers))
-
-
-def _local_or_none(policy: VendorPolicy, instant):
-    return local(policy, instant) if instant is not None else None

@@ -7,6 +7,8 @@ reported instead of silently keeping the last one.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import yaml
@@ -91,6 +93,19 @@ def _convert(node, problems: Problems):
         out.lines = [child.start_mark.line + 1 for child in node.value]
         return out
     return node.value
+
+
+@contextmanager
+def gc_paused():
+    """No garbage collection inside: loading a config allocates tens of thousands of objects
+    that all stay alive, and the collector would otherwise scan them again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_yaml(text: str, source: str) -> tuple[object, Problems]:
