@@ -85,25 +85,13 @@ class _Speaker:
 
 
 def incoming(call: Call, ctx: Context) -> Reply:
-    """Greeting, open or closed, then the severity menu."""
+    """Greeting, open or closed, then the severity menu. (Who called which number when, and
+    the reference, are recorded by the shell as it starts the call.)"""
     if ctx.abusive:
         response = VoiceResponse()
         response.reject(reason="busy")
         return Reply(response, (Effect("event", {"text": "rejected: call-rate limit"}),))
-    effects = (
-        Effect(
-            "call",
-            {
-                "vendor": ctx.policy.id,
-                "caller": call.caller or "",
-                "to": call.to,
-                "reference": ctx.reference,
-                "started": ctx.now.isoformat(),
-            },
-        ),
-        Effect("event", {"text": "incoming call"}, once="incoming"),
-    )
-    return Reply(_greeting(ctx, is_open(ctx.policy, ctx.now)), effects)
+    return Reply(_greeting(ctx, is_open(ctx.policy, ctx.now)))
 
 
 _GREETINGS: dict[tuple, str] = {}

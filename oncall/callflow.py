@@ -11,6 +11,7 @@ from ivr import steps
 from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
 from oncall.services import Services
+from oncall.store import SmsAllowance, day_stamp, hour_stamp
 from rotas.phone import sms_eligible
 from workers.incidents import open_incident
 from workers.queues import enqueue_caller_sms
@@ -23,16 +24,22 @@ SMS_PER_HOUR = 200  # all callers together: SMS-pumping fraud shows up here firs
 SMS_COUNTRIES = ("NO", "SE", "DK", "FI")
 
 
-def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse:
+def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | str:
+    """One voice webhook: the first is one Redis round trip (start the call), later ones
+    are two (load, then save) plus whatever the step's effects enqueue."""
     sid = call.query.get("call") or call.sid  # screening runs on the engineer's leg
     now = svc.clock.now()
     dialled = svc.by_number.get(call.to)
-    sms_for = None
-    if step == "menu" and dialled and sms_eligible(call.caller, SMS_COUNTRIES):
-        sms_for = (call.caller, now.in_timezone(dialled.tz))
-    record, accepted, sms_counts = {}, False, (0, 0)
+    sms_for = open_for = None
+    if step == "menu" and dialled:
+        if sms_eligible(call.caller, SMS_COUNTRIES):
+            sms_for = (call.caller, now.in_timezone(dialled.tz))
+        open_for = (dialled.id, now.timestamp() - svc.settings.storm_window_minutes * 60)
+    record, accepted, sms_counts, known, sms_taken = {}, False, (0, 0), None, None
     if step != "incoming":
-        record, accepted, sms_counts = svc.store.load(sid, call.query.get("i"), sms_for)
+        record, accepted, sms_counts, known, sms_taken = svc.store.load(
+            sid, call.query.get("i"), sms_for, open_for
+        )
     policy = svc.vendors.get(record.get("vendor", "")) or dialled
     if policy is None:
         log.warning(mask_text(f"call {sid} to unknown number {call.to}"))
@@ -40,19 +47,18 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse:
     local_now = now.in_timezone(policy.tz)
     reference, abusive = record.get("reference"), False
     if not reference:
-        reference, calls, blocked, record = svc.store.start(sid, policy.id, local_now, call.caller)
+        first = {"at": local_now.isoformat(), "step": step, "text": "incoming call"}
+        reference, calls, blocked, record = svc.store.start(
+            sid, policy.id, local_now, call.caller, call.to, first if step == "incoming" else None
+        )
         abusive = step == "incoming" and (blocked or calls > CALLS_PER_10_MIN)
-    sms_ok = (
-        bool(sms_for) and sms_counts[0] < SMS_PER_CALLER_PER_DAY and (sms_counts[1] < SMS_PER_HOUR)
-    )
+    under_caps = sms_counts[0] < SMS_PER_CALLER_PER_DAY and sms_counts[1] < SMS_PER_HOUR
+    # A retried webhook answers as the first attempt did: its own SMS raised the counts.
+    sms_ok = bool(sms_for) and (under_caps if sms_taken is None else sms_taken)
     if sms_for and not sms_ok:
-        log.warning(mask_text(f"follow-up SMS cap reached for {call.caller} (call {sid})"))
-    known = None
-    if step == "menu":
-        since = now.timestamp() - svc.settings.storm_window_minutes * 60
-        known = IncidentStore(svc.redis).newest_open(policy.id, since)
-        if known and known[0] == reference:  # this call's own incident (a retried webhook)
-            known = None
+        _log_cap(svc, call.caller, sid, sms_counts, sms_for[1])
+    if known and (known[0] == reference or policy.id != dialled.id):
+        known = None  # this call's own incident (a retried webhook), or another vendor's
     ctx = steps.Context(
         policy, local_now, reference, record, _url_builder(svc), accepted, abusive, sms_ok, known
     )
@@ -64,8 +70,9 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse:
 def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effects) -> None:
     """Carry out a step's effects. Incidents and jobs are keyed by the call and by
     deterministic job ids, so a retried webhook never pages or texts twice; then one save
-    records fields and events (an event with a once-key only the first time)."""
-    fields, events, accepted, now = {}, [], [], ctx.now
+    records fields and events (an event with a once-key only the first time) and counts the
+    follow-up SMS against its caps; it is enqueued only if they allow it."""
+    fields, events, accepted, now, sms = {}, [], [], ctx.now, None
 
     def event(text: str, once: str | None = None) -> None:
         events.append((once, {"at": now.isoformat(), "step": step, "text": text}))
@@ -100,20 +107,39 @@ def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effe
             )
             fields["incident"] = incident_id
             event(f"{'attached to' if attached else 'opened'} incident {incident_id}", e.once)
-        elif e.kind == "caller_sms":
-            note = _caller_sms(svc, sid, e.data["caller"], now)
-            if note:
-                event(note)
-    svc.store.save(sid, fields, events, accepted)
+        elif e.kind == "caller_sms":  # counted against the caps again when saved: the caps
+            at = now.isoformat()  # hold even when calls race
+            sms = SmsAllowance(
+                e.data["caller"],
+                now,
+                SMS_PER_CALLER_PER_DAY,
+                SMS_PER_HOUR,
+                {"at": at, "step": step, "text": "follow-up SMS enqueued"},
+                {"at": at, "step": step, "text": "no follow-up SMS: rate limit reached"},
+            )
+    if fields or events or accepted or sms:
+        if svc.store.save(sid, fields, events, accepted, sms):
+            enqueue_caller_sms(svc.redis, sid)
+        elif sms:
+            log.warning(mask_text(f"follow-up SMS cap reached for {sms.caller}"))
 
 
-def _caller_sms(svc: Services, sid: str, caller: str, now) -> str | None:
-    """Enqueue the follow-up SMS the step promised (counted again here: the caps hold even
-    when calls race); a note for the call log."""
-    if not svc.store.take_sms_allowance(caller, now, SMS_PER_CALLER_PER_DAY, SMS_PER_HOUR):
-        log.warning(mask_text(f"follow-up SMS cap reached for {caller}"))
-        return "no follow-up SMS: rate limit reached"
-    return "follow-up SMS enqueued" if enqueue_caller_sms(svc.redis, sid) else None
+def _log_cap(svc: Services, caller: str, sid: str, counts: tuple[int, int], now) -> None:
+    """A warning the first time this process sees a cap reached (per caller per local day,
+    or for everyone per hour); the calls refused after it, in a storm hundreds, are logged
+    at debug level so the warning is not drowned."""
+    if counts[1] >= SMS_PER_HOUR:
+        cap, key = "hourly (all callers)", ("hour", hour_stamp(now))
+    else:
+        cap, key = "daily (this caller)", ("day", caller, day_stamp(now))
+    first = key not in svc.caps_warned
+    if first:
+        if len(svc.caps_warned) > 10_000:
+            svc.caps_warned.clear()
+        svc.caps_warned.add(key)
+    level = logging.WARNING if first else logging.DEBUG
+    if log.isEnabledFor(level):
+        log.log(level, mask_text(f"follow-up SMS {cap} cap reached for {caller} (call {sid})"))
 
 
 def _url_builder(svc: Services):

