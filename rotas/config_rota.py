@@ -151,7 +151,7 @@ def _handoff(value) -> int:
 
 
 def _override(sub: Section, people, people_ids, tz: str, layers: dict, layer_names: set[str]):
-    layer = sub.take("layer", lambda v, _s: str(v), required=True)
+    layer = sub.value("layer", str, required=True)
     if layer and layer not in layers and layer in layer_names:
         layer = None  # the layer itself is broken and reported
     elif layer and layer not in layers:
@@ -161,9 +161,9 @@ def _override(sub: Section, people, people_ids, tz: str, layers: dict, layer_nam
             f"{layer!r} is not a rota layer ({', '.join(layers) or 'none'})",
         )
         layer = None
-    person = sub.take("person", lambda v, _s: _person(v, people, people_ids), required=True)
-    start = sub.take("from", lambda v, _s: parse_instant(v, tz), required=True)
-    end = sub.take("to", lambda v, _s: parse_instant(v, tz), required=True)
+    person = sub.value("person", lambda v: _person(v, people, people_ids), required=True)
+    start = sub.value("from", lambda v: parse_instant(v, tz), required=True)
+    end = sub.value("to", lambda v: parse_instant(v, tz), required=True)
     if start and end and end <= start:
         sub.problem(sub.line_of("to"), sub.path("to"), f"override ends ({end}) before it starts")
         return None

@@ -80,6 +80,21 @@ class Section:
             self.problem(self.line_of(key), self.path(key), str(exc))
             return default
 
+    def value(self, key, convert, *, required: bool = False, default=None):
+        """take() for converters of the value alone: no cursor for nested problems (the
+        thousands of overrides in a big rota are read through this)."""
+        if key not in self.data:
+            if required:
+                self.problem(self.line, self.path(key), "missing (required)")
+            return default
+        try:
+            return convert(self.data[key])
+        except AlreadyReported:
+            return default
+        except ValueError as exc:
+            self.problem(self.line_of(key), self.path(key), str(exc))
+            return default
+
     def section(self, key, known: set[str], *, required: bool = False) -> Section:
         if key not in self.data and required:
             self.problem(self.line, self.path(key), "missing (required)")
