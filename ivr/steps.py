@@ -94,20 +94,18 @@ def incoming(call: Call, ctx: Context) -> Reply:
     return Reply(_greeting(ctx, is_open(ctx.policy, ctx.now)))
 
 
-_GREETINGS: dict[tuple, str] = {}
-
-
 def _greeting(ctx: Context, desk_open: bool) -> str:
     """Greeting and menu: the same document for every call to a vendor while the desk is
-    open (or closed), so it is rendered once (the first webhook is the busiest in a storm)."""
-    key = (id(ctx.policy), desk_open, ctx.url("menu", attempt=1))
-    xml = _GREETINGS.get(key)
+    open (or closed), so it is rendered once per policy (the first webhook is the busiest in
+    a storm) and kept in the policy's memo, which lives exactly as long as the policy."""
+    key = ("greeting", desk_open, ctx.url("menu", attempt=1))
+    xml = ctx.policy.memo.get(key)
     if xml is None:
         sp = _Speaker(ctx.policy)
         sp.say("greeting", vendor=ctx.policy.name)
         sp.say("open" if desk_open else "closed")
         _menu(sp, ctx, attempt=1)
-        xml = _GREETINGS[key] = str(sp.response)
+        xml = ctx.policy.memo[key] = str(sp.response)
     return xml
 
 
@@ -303,7 +301,8 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
     if ctx.sms_ok and call.caller:
         effects.append(Effect("caller_sms", {"caller": call.caller}, once="caller_sms"))
     else:
-        effects.append(Effect("event", {"text": "no follow-up SMS for this caller id"}))
+        note = "no follow-up SMS for this caller id"
+        effects.append(Effect("event", {"text": note}, once="no-sms"))
     known = ctx.known_incident
     if decision.route == "oncall" and known and known[1] <= sev.digit:
         sp.say("known")  # a call storm: the engineer is on it; no second page, no ringing

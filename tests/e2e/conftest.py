@@ -66,12 +66,19 @@ class Stack:
         """Another `python -m workers.run` supervisor (its own worker child). Its output is
         drained into `output` by a thread (an unread pipe would block the worker)."""
         env = {**os.environ, **self.env(), **(extra_env or {})}
-        proc = subprocess.Popen([sys.executable, "-m", "workers.run"], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers.run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.workers.append(proc)
-        threading.Thread(target=self._drain, args=(proc,), daemon=True,
-                         name=f"worker-output-{proc.pid}").start()
+        threading.Thread(
+            target=self._drain, args=(proc,), daemon=True, name=f"worker-output-{proc.pid}"
+        ).start()
         return proc
 
     def _drain(self, proc: subprocess.Popen) -> None:
@@ -101,8 +108,9 @@ class Stack:
         from rq import Worker
 
         wait_for(
-            lambda: Worker.all(connection=self.redis)
-            and self.redis.exists("rq:scheduler-lock:pages"),
+            lambda: (
+                Worker.all(connection=self.redis) and self.redis.exists("rq:scheduler-lock:pages")
+            ),
             timeout=timeout,
             what="an RQ worker with the scheduler",
         )
@@ -125,15 +133,20 @@ class Stack:
 
 
 @contextmanager
-def running_stack(redis_client, *, config_dir: Path | None = None, minute: float = MINUTE,
-                  graceful: bool = True):
+def running_stack(
+    redis_client, *, config_dir: Path | None = None, minute: float = MINUTE, graceful: bool = True
+):
     """Fake Twilio + web app + one worker supervisor; everything stopped on exit (the
     workers killed outright unless `graceful`: Redis is flushed after each test anyway)."""
     fake = FakeTwilio(auth_token=AUTH_TOKEN)
     fake.start()
-    settings = replace(Settings.from_env({}), twilio_auth_token=AUTH_TOKEN,
-                       twilio_api_base=fake.base_url, escalation_minute=minute,
-                       config_dir=config_dir or DEFAULT_CONFIG_DIR)
+    settings = replace(
+        Settings.from_env({}),
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_api_base=fake.base_url,
+        escalation_minute=minute,
+        config_dir=config_dir or DEFAULT_CONFIG_DIR,
+    )
     server = make_server("127.0.0.1", 0, None, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     settings = replace(settings, public_base_url=base_url)

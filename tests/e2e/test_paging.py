@@ -88,8 +88,14 @@ def open_aidn_a(stack, reference: str, settings=None, caller: str = "+4790000123
     policy = load_vendor(stack.settings.config_dir, "aidn")
     at = pendulum.now("UTC")
     incident_id, attached = open_incident(
-        stack.redis, settings or stack.settings, policy, "a", at,
-        reference=reference, caller=caller, desk="closed",
+        stack.redis,
+        settings or stack.settings,
+        policy,
+        "a",
+        at,
+        reference=reference,
+        caller=caller,
+        desk="closed",
     )
     assert incident_id == reference and not attached
     return IncidentStore(stack.redis).load(incident_id), at.timestamp()
@@ -184,8 +190,11 @@ def test_sigkill_of_the_worker_child_mid_send_sends_the_page_exactly_once(closed
     child.wait(timeout=5)
     assert supervisor.poll() is None
     assert all(p.is_running() for p in grandchildren)
-    wait_for(lambda: [c for c in psutil.Process(supervisor.pid).children() if c.pid != child.pid],
-             timeout=10, what="the supervisor to start a new worker child")
+    wait_for(
+        lambda: [c for c in psutil.Process(supervisor.pid).children() if c.pid != child.pid],
+        timeout=10,
+        what="the supervisor to start a new worker child",
+    )
 
     # RQ re-runs a job abandoned in StartedJobRegistry once its entry expires; the entry
     # must expire soon enough for a page (the issue: within ~90 s). Checked up front so the
@@ -193,15 +202,21 @@ def test_sigkill_of_the_worker_child_mid_send_sends_the_page_exactly_once(closed
     # ever stops depending on this registry.
     registry = StartedJobRegistry("pages", connection=stack.redis)
     page_job = job_id("page", inc.id, 0, 0)
-    expiry = {e.decode().split(":")[0]: score for e, score in
-              stack.redis.zrange(registry.key, 0, -1, withscores=True)}
+    expiry = {
+        e.decode().split(":")[0]: score
+        for e, score in stack.redis.zrange(registry.key, 0, -1, withscores=True)
+    }
     if page_job in expiry:
         assert expiry[page_job] - killed_at <= 100, (
             f"the abandoned page job is only recovered {expiry[page_job] - killed_at:.0f} s "
             "after the kill (StartedJobRegistry expiry)"
         )
-    wait_for(lambda: attempt(stack, inc.id, 0, primary).get("state") == "sent", timeout=120,
-             every=0.5, what="the abandoned page to be re-run and reconciled")
+    wait_for(
+        lambda: attempt(stack, inc.id, 0, primary).get("state") == "sent",
+        timeout=120,
+        every=0.5,
+        what="the abandoned page to be re-run and reconciled",
+    )
     sent = stack.sms_to(primary)
     page = [m for m in sent if f"{inc.id}/0" in m["body"]]
     assert len(page) == 1, [m["body"] for m in sent]
@@ -222,8 +237,10 @@ def test_sms_ack_in_three_forms_stops_each_escalation(closed_desk_stack):
     b, _ = open_aidn_a(stack, "AIDN-2026-900102", separate)
     primary, secondary, drift = phones(a)
     assert phones(b) == (primary, secondary, drift)
-    wait_for(lambda: pages(stack, primary, a.id) and pages(stack, primary, b.id),
-             what="pages for A and B")
+    wait_for(
+        lambda: pages(stack, primary, a.id) and pages(stack, primary, b.id),
+        what="pages for A and B",
+    )
     # with a reference: the older incident A, although B is newer
     assert f"{a.id} acknowledged" in reply(stack, primary, f"ack {a.id}")
     # a bare '1': the newest open incident paged to this phone, B
@@ -291,16 +308,25 @@ def test_itsl_p1_desk_open_pages_development_and_service_owner_in_parallel(
     stack = closed_desk_stack
     policy = load_vendor(stack.settings.config_dir, "itsl")
     at = pendulum.now("UTC")
-    incident_id, _ = open_incident(stack.redis, stack.settings, policy, "p1", at,
-                                   reference="ITSL-2026-900301", caller="+46701234567",
-                                   desk="open")
+    incident_id, _ = open_incident(
+        stack.redis,
+        stack.settings,
+        policy,
+        "p1",
+        at,
+        reference="ITSL-2026-900301",
+        caller="+46701234567",
+        desk="open",
+    )
     inc = IncidentStore(stack.redis).load(incident_id)
     first = inc.plan.step_at(0)
     assert first.after == 0 and inc.plan.step_at(1) is None
     expected = {policy.people["development"].phone, policy.people["service-owner"].phone}
     assert {t.phone for t in first.targets} == expected
-    got = [wait_for(lambda n=n: pages(stack, n, incident_id), what=f"page to {n}")[0]
-           for n in sorted(expected)]
+    got = [
+        wait_for(lambda n=n: pages(stack, n, incident_id), what=f"page to {n}")[0]
+        for n in sorted(expected)
+    ]
     times = [arrivals.at(m) - at.timestamp() for m in got]
     assert all(0 <= t < TOLERANCE for t in times), times
     assert abs(times[0] - times[1]) < 0.5, times
@@ -375,8 +401,10 @@ def test_storm_of_200_calls_opens_one_incident_with_bounded_sms(closed_desk_stac
     assert counted == 199
     assert "(total 200)" in summaries[primary][-1]["body"]
     total = len(stack.fake.messages)
-    print(f"storm: {storm_seconds:.1f} s, {span} summary windows, {total} SMS:",
-          {p[-3:]: len(v) for p, v in summaries.items()})
+    print(
+        f"storm: {storm_seconds:.1f} s, {span} summary windows, {total} SMS:",
+        {p[-3:]: len(v) for p, v in summaries.items()},
+    )
     bound = len(people) + 1 + len(people) * span  # pages, lead notice, summaries
     assert total <= bound, (total, bound)
     assert total < 60, f"{total} SMS for one incident ({storm_seconds:.1f} s storm)"
@@ -395,14 +423,24 @@ def test_a_call_attached_after_its_windows_summary_ran_is_still_reported(closed_
 
     def attach(at, n: int) -> None:
         incident_id, attached = open_incident(
-            stack.redis, stack.settings, policy, "a", at, reference=f"AIDN-2026-90041{n}",
-            caller=f"+472200000{n}", desk="closed", call=f"CA-late-{n}",
+            stack.redis,
+            stack.settings,
+            policy,
+            "a",
+            at,
+            reference=f"AIDN-2026-90041{n}",
+            caller=f"+472200000{n}",
+            desk="closed",
+            call=f"CA-late-{n}",
         )
         assert (incident_id, attached) == (inc.id, True)
 
     def reported() -> int:
-        return sum(int(re.search(r"\+(\d+) more calls", m["body"])[1])
-                   for m in stack.sms_to(primary) if "more calls" in m["body"])
+        return sum(
+            int(re.search(r"\+(\d+) more calls", m["body"])[1])
+            for m in stack.sms_to(primary)
+            if "more calls" in m["body"]
+        )
 
     first = pendulum.now("UTC")
     attach(first, 1)
@@ -431,19 +469,29 @@ def test_three_503s_then_the_page_is_delivered_once(redis_client, tmp_path):
         store = IncidentStore(stack.redis)
 
         def tried(n: int):
-            return next((e["at"] for e in store.timeline(inc.id)
-                         if e["text"].startswith(f"page try {n} failed (HTTP 503")), None)
+            return next(
+                (
+                    e["at"]
+                    for e in store.timeline(inc.id)
+                    if e["text"].startswith(f"page try {n} failed (HTTP 503")
+                ),
+                None,
+            )
 
         # each retry comes after jittered_retry's wait (2, 4, 8 s, +-30%) and RQ's
         # whole-second scheduler: never much later
         previous = wait_for(lambda: tried(1), timeout=5, what="try 1")
         for n, wait in ((2, 2), (3, 4)):
-            previous = wait_for(lambda n=n: tried(n),
-                                timeout=max(0.1, previous + wait * 1.3 + 2 - time.time()),
-                                what=f"try {n} (retry after ~{wait} s)")
-        wait_for(lambda: attempt(stack, inc.id, 0, primary).get("state") == "sent",
-                 timeout=max(0.1, previous + 8 * 1.3 + 2 - time.time()),
-                 what="try 4 (retry after ~8 s), delivered")
+            previous = wait_for(
+                lambda n=n: tried(n),
+                timeout=max(0.1, previous + wait * 1.3 + 2 - time.time()),
+                what=f"try {n} (retry after ~{wait} s)",
+            )
+        wait_for(
+            lambda: attempt(stack, inc.id, 0, primary).get("state") == "sent",
+            timeout=max(0.1, previous + 8 * 1.3 + 2 - time.time()),
+            what="try 4 (retry after ~8 s), delivered",
+        )
         sent = stack.sms_to(primary)
         assert len(sent) == 1 and f"{inc.id}/0" in sent[0]["body"]
         record = attempt(stack, inc.id, 0, primary)
@@ -480,8 +528,7 @@ def test_rejected_number_skips_to_the_next_step_at_once_and_tells_the_lead(
     inc, opened = open_aidn_a(stack, f"AIDN-2026-9007{step}{code % 10}")
     following = phones(inc)[step + 1]
 
-    page = wait_for(lambda: pages(stack, following, inc.id), timeout=10,
-                    what=f"step {step + 1}")[0]
+    page = wait_for(lambda: pages(stack, following, inc.id), timeout=10, what=f"step {step + 1}")[0]
     assert f"{inc.id}/{step + 1}" in page["body"]
     # at once, not on the timer of step + 1 (which may fire ~1 s early)
     due = inc.plan.step_at(step + 1).after * MINUTE
@@ -489,8 +536,9 @@ def test_rejected_number_skips_to_the_next_step_at_once_and_tells_the_lead(
     assert job_result(stack, job_id("esc", inc.id, step + 1, "now")) == "paged"
 
     lead = inc.plan.lead.phone  # drift for aidn A
-    notice = wait_for(lambda: [m for m in stack.sms_to(lead) if says in m["body"]],
-                      what="the lead's notice")[0]
+    notice = wait_for(
+        lambda: [m for m in stack.sms_to(lead) if says in m["body"]], what="the lead's notice"
+    )[0]
     assert inc.id in notice["body"] and f"{inc.id}/" not in notice["body"]
     assert stack.sms_to(broken) == []
     record = attempt(stack, inc.id, step, broken)
@@ -500,8 +548,9 @@ def test_rejected_number_skips_to_the_next_step_at_once_and_tells_the_lead(
     assert any(e.startswith("escalated now: page to") for e in events), events
     assert not any("retrying" in e for e in events)
     if code == 21610:  # STOP: SMS is blocked, so the page is read out by a call
-        call = wait_for(lambda: [c for c in stack.fake.calls if c["to"] == broken],
-                        what="the voice page")[0]
+        call = wait_for(
+            lambda: [c for c in stack.fake.calls if c["to"] == broken], what="the voice page"
+        )[0]
         assert f"{inc.id}/{step}" in (call["twiml"] or "")
     else:
         time.sleep(0.3)
@@ -518,8 +567,7 @@ def test_undelivered_status_callback_escalates_early(closed_desk_stack, arrivals
     stack.fake.control("undeliverable", number=lost)
     inc, opened = open_aidn_a(stack, f"AIDN-2026-90080{step}")
     following = phones(inc)[step + 1]
-    page = wait_for(lambda: pages(stack, following, inc.id), timeout=10,
-                    what=f"step {step + 1}")[0]
+    page = wait_for(lambda: pages(stack, following, inc.id), timeout=10, what=f"step {step + 1}")[0]
     due = inc.plan.step_at(step + 1).after * MINUTE
     assert arrivals.at(page) - opened < due - TOLERANCE, (arrivals.at(page) - opened, due)
     undelivered = pages(stack, lost, inc.id)
@@ -560,11 +608,13 @@ def test_unknown_sender_unreadable_reply_and_stop(closed_desk_stack):
     loaded = store.load(inc.id)
     assert loaded.state == "triggered"
     assert "acknowledged_by" not in loaded.extra and "resolved_by" not in loaded.extra
-    added = timeline(stack, inc.id)[len(before):]
+    added = timeline(stack, inc.id)[len(before) :]
     assert not [e for e in added if "acknowledged" in e or "resolved" in e or "now:" in e], added
     # the lead hears that SMS pages to this engineer are now blocked, once
-    notice = wait_for(lambda: [m for m in stack.sms_to(drift) if "STOP" in m["body"]],
-                      what="the lead's STOP notice")
+    notice = wait_for(
+        lambda: [m for m in stack.sms_to(drift) if "STOP" in m["body"]],
+        what="the lead's STOP notice",
+    )
     time.sleep(0.3)
     assert len(notice) == len([m for m in stack.sms_to(drift) if "STOP" in m["body"]]) == 1
 
@@ -614,8 +664,9 @@ def test_sweep_re_enqueues_a_lost_escalation_timer(closed_desk_stack, arrivals):
     assert timer not in registry.get_job_ids()
     assert timer not in Queue("pages", connection=stack.redis).get_job_ids()
 
-    page1 = wait_for(lambda: pages(stack, secondary, inc.id), timeout=25,
-                     what="step 1 after the sweep")[0]
+    page1 = wait_for(
+        lambda: pages(stack, secondary, inc.id), timeout=25, what="step 1 after the sweep"
+    )[0]
     late = arrivals.at(page1) - opened
     # the worker's sweep (every 5 s) takes a step SWEEP_GRACE s after it was due
     assert late >= 10 * MINUTE + SWEEP_GRACE - TOLERANCE, late

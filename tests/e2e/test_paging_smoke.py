@@ -11,16 +11,24 @@ from workers.incidents import open_incident
 def test_page_then_ack_stops_the_escalation(stack):
     policy = load_vendor(stack.settings.config_dir, "aidn")
     now = pendulum.now("UTC")
-    incident_id, attached = open_incident(stack.redis, stack.settings, policy, "a", now,
-                                          reference="AIDN-2026-900001", caller="+4790000123",
-                                          desk="closed")
+    incident_id, attached = open_incident(
+        stack.redis,
+        stack.settings,
+        policy,
+        "a",
+        now,
+        reference="AIDN-2026-900001",
+        caller="+4790000123",
+        desk="closed",
+    )
     assert not attached
     store = IncidentStore(stack.redis)
     primary = store.load(incident_id).plan.step_at(0).targets[0].phone
     page = wait_for(lambda: stack.sms_to(primary), what="the page SMS")[0]
     assert "AIDN-2026-900001/0" in page["body"]
-    reply = stack.fake.send_inbound_sms(stack.base_url + "/twilio/sms", primary,
-                                        policy.inbound[0], "ACK")
+    reply = stack.fake.send_inbound_sms(
+        stack.base_url + "/twilio/sms", primary, policy.inbound[0], "ACK"
+    )
     assert reply.status_code == 200 and "acknowledged" in reply.text
     assert store.load(incident_id).state == "acknowledged"
     secondary = store.load(incident_id).plan.step_at(1).targets[0].phone

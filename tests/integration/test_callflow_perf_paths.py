@@ -590,3 +590,15 @@ def test_the_webhook_accepts_twilios_url_with_or_without_the_default_port(
         assert store.record(sid)["reference"] == "AIDN-2026-000001"
     else:
         assert store.record(sid) == {}
+
+
+def test_a_replayed_press_from_a_landline_notes_the_missing_sms_once(at, signed_post, store):
+    landline = "+4722000123"  # Oslo landline: no follow-up SMS
+    at(weekday_day(AIDN))
+    sid, first = _written_call(signed_post, landline)
+    again = signed_post(
+        "/twilio/voice/menu?attempt=1", params(sid, AIDN, caller=landline, Digits="3")
+    )
+    assert again.data == first.data
+    notes = [e["text"] for e in store.events(sid)]
+    assert notes.count("no follow-up SMS for this caller id") == 1

@@ -39,9 +39,12 @@ def test_step_at_with_repeats_starts_each_round_five_minutes_after_the_last_step
     assert plan.length == 6
     got = [(s.after, s.targets) for s in map(plan.step_at, range(6))]
     assert got == [
-        (0, (A,)), (10, (B, C)),  # round 1
-        (15, (A,)), (25, (B, C)),  # round 2 starts 10 + 5 minutes in
-        (30, (A,)), (40, (B, C)),  # round 3
+        (0, (A,)),
+        (10, (B, C)),  # round 1
+        (15, (A,)),
+        (25, (B, C)),  # round 2 starts 10 + 5 minutes in
+        (30, (A,)),
+        (40, (B, C)),  # round 3
     ]
     assert plan.step_at(6) is None
 

@@ -28,8 +28,16 @@ GSM_0338 = (
     "pqrstuvwxyzäöñüà"
 )
 GSM_0338_EXTENSION = {
-    "\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
-    "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65,
+    "\f": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
 }
 ESC = 0x1B
 assert len(GSM_0338) == 128
@@ -95,15 +103,22 @@ def test_page_text_is_gsm7_and_at_most_two_segments(policy, sev, lang):
         sev.text("description", lang) or sev.text("description", policy.language) or "",
     ]
     for message in messages:
-        text = page_text(lang, vendor=policy.name, severity=label, message=message,
-                         token=TOKEN, time=TIME)
+        text = page_text(
+            lang, vendor=policy.name, severity=label, message=message, token=TOKEN, time=TIME
+        )
         check_page(text)
         assert text.startswith(fit(policy.name)[:10])
 
 
 def test_a_short_page_keeps_every_part():
-    text = page_text("nb", vendor="Aidn", severity="A-feil", message="A fault call (+4790000123)",
-                     token="AIDN-2026-000123/0", time="29.03 03:14")
+    text = page_text(
+        "nb",
+        vendor="Aidn",
+        severity="A-feil",
+        message="A fault call (+4790000123)",
+        token="AIDN-2026-000123/0",
+        time="29.03 03:14",
+    )
     assert text == (
         "Aidn A-feil: A fault call (+4790000123). Ref AIDN-2026-000123/0, 29.03 03:14. "
         "Svar 1=kvitter 2=eskaler 3=løst"
@@ -122,14 +137,21 @@ risky_text = st.text(alphabet=st.sampled_from(RISKY) | st.characters(codec="utf-
     message=risky_text,
     severity_index=st.integers(0, 10),
 )
-@example(vendor_id="aidn", lang="nb", message="Server nede – “alt” er borte 😀\u00a0nå",
-         severity_index=0)
+@example(
+    vendor_id="aidn", lang="nb", message="Server nede – “alt” er borte 😀\u00a0nå", severity_index=0
+)
 @example(vendor_id="itsl", lang="sv", message="€" * 400, severity_index=0)
 def test_page_text_is_gsm7_for_any_message(vendor_id, lang, message, severity_index):
     policy = vendor(vendor_id)
     sev = policy.severities[severity_index % len(policy.severities)]
-    text = page_text(lang, vendor=policy.name, severity=sev.text("label", lang),
-                     message=message, token=TOKEN, time=TIME)
+    text = page_text(
+        lang,
+        vendor=policy.name,
+        severity=sev.text("label", lang),
+        message=message,
+        token=TOKEN,
+        time=TIME,
+    )
     check_page(text)
 
 
@@ -149,8 +171,14 @@ def test_fit_is_gsm7_two_segments_and_leaves_short_gsm7_text_alone(text):
 def test_a_long_message_is_cut_never_the_token_time_or_reply_codes(message, lang):
     """Reconciliation finds a page at Twilio by its token; the engineer answers with the
     codes. A message typed into `oncall page --message` has no length limit."""
-    text = page_text(lang, vendor="Kommune-IKT", severity="Prioritet 1 (Kritisk)",
-                     message=message, token=TOKEN, time=TIME)
+    text = page_text(
+        lang,
+        vendor="Kommune-IKT",
+        severity="Prioritet 1 (Kritisk)",
+        message=message,
+        token=TOKEN,
+        time=TIME,
+    )
     check_page(text)
     assert f"Ref {TOKEN}, {TIME}." in text
     assert text.rstrip().endswith(("3=løst", "3=løyst", "3=löst", "3=resolve")), text
@@ -194,8 +222,21 @@ def test_parse_reply(body, expected):
     assert parse_reply(body) == expected
 
 
-OPT_OUT = ("STOP", "UNSUBSCRIBE", "END", "QUIT", "STOPALL", "REVOKE", "OPTOUT", "CANCEL",
-           "START", "HELP", "INFO", "YES", "UNSTOP")
+OPT_OUT = (
+    "STOP",
+    "UNSUBSCRIBE",
+    "END",
+    "QUIT",
+    "STOPALL",
+    "REVOKE",
+    "OPTOUT",
+    "CANCEL",
+    "START",
+    "HELP",
+    "INFO",
+    "YES",
+    "UNSTOP",
+)
 
 
 @given(
