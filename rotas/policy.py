@@ -97,7 +97,8 @@ class VendorPolicy:
     source: str = ""
     # Memoised answers of pure functions of this policy (desk days, next openings): the
     # calendar never changes once loaded, and a decision asks the same questions again.
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # (init=False: dataclasses.replace gives the new policy an empty memo of its own)
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def zone(self):

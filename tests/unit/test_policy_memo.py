@@ -1,0 +1,52 @@
+"""The per-policy memo of calendar answers never changes an answer, and never outlives the
+calendar it was computed from."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+
+import pendulum
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rotas.calendar import Closure
+from rotas.config import load_policy
+from rotas.routing import decide
+from tests.unit.factories import VENDOR_DIR, VENDOR_IDS
+
+WEDNESDAY_NOON = pendulum.datetime(2026, 11, 25, 12, 0, tz="Europe/Oslo")
+
+
+def test_replace_gives_a_policy_its_own_memo_and_fresh_answers():
+    policy = load_policy(VENDOR_DIR / "aidn.yaml")
+    assert decide(policy, "b", WEDNESDAY_NOON).open
+    assert policy.memo  # the day's answers are memoised
+
+    closed = dataclasses.replace(
+        policy, closures=(Closure("strike", first=date(2026, 11, 25), last=date(2026, 11, 25)),)
+    )
+    assert closed.memo == {} and closed.memo is not policy.memo
+    decision = decide(closed, "b", WEDNESDAY_NOON)
+    assert not decision.open
+    assert "vendor closure strike" in decision.reason
+    assert decide(policy, "b", WEDNESDAY_NOON).open  # the original keeps its own answers
+
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    vendor_id=st.sampled_from(VENDOR_IDS),
+    seconds=st.lists(st.integers(0, 3 * 366 * 86400), min_size=1, max_size=12),
+)
+def test_memoised_decisions_equal_decisions_computed_afresh(vendor_id, seconds):
+    """Decisions in any order on one policy (its memo filling up) are the decisions a freshly
+    loaded policy gives for each instant alone."""
+    warm = load_policy(VENDOR_DIR / f"{vendor_id}.yaml")
+    for s in seconds:
+        at = START + timedelta(seconds=s)
+        fresh = load_policy(VENDOR_DIR / f"{vendor_id}.yaml")
+        for sev in warm.severity_ids:
+            assert decide(warm, sev, at) == decide(fresh, sev, at), (vendor_id, sev, at)
