@@ -57,8 +57,12 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     sms_ok = bool(sms_for) and (under_caps if sms_taken is None else sms_taken)
     if sms_for and not sms_ok:
         _log_cap(svc, call.caller, sid, sms_counts, sms_for[1])
-    if known and (known[0] == reference or policy.id != dialled.id):
-        known = None  # this call's own incident (a retried webhook), or another vendor's
+    if step == "menu" and (open_for is None or open_for[0] != policy.id):
+        # the call's vendor is not the dialled number's (a number moved during the call)
+        since = now.timestamp() - svc.settings.storm_window_minutes * 60
+        known = IncidentStore(svc.redis).newest_open(policy.id, since)
+    if known and known[0] == reference:
+        known = None  # this call's own incident (a retried webhook)
     ctx = steps.Context(
         policy, local_now, reference, record, _url_builder(svc), accepted, abusive, sms_ok, known
     )
@@ -114,7 +118,7 @@ def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effe
                 now,
                 SMS_PER_CALLER_PER_DAY,
                 SMS_PER_HOUR,
-                {"at": at, "step": step, "text": "follow-up SMS enqueued"},
+                {"at": at, "step": step, "text": "follow-up SMS allowed by the caps"},
                 {"at": at, "step": step, "text": "no follow-up SMS: rate limit reached"},
             )
     if fields or events or accepted or sms:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pendulum
+
 from rotas.calendar import closed_reason, desk_day, duty_day, local
 from rotas.hours import DAY_LABELS, clock, contains, local_date, minute_of_day
 from rotas.policy import Rule, Severity, VendorPolicy
@@ -12,6 +14,7 @@ from rotas.rota import Shift, on_duty
 from rotas.workingtime import deadline
 
 ROUTES = ("desk", "oncall", "written")
+UTC = pendulum.UTC
 _FULL_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -155,7 +158,10 @@ def _describe_shift(shift: Shift, t) -> str:
 
 def _when(instant, t) -> str:
     """'Mon 08:00' within a week of `t`, else 'Mon 2026-12-28 08:00' (vendor-local)."""
-    day, label, full = _wall(instant, t.tzinfo)
+    # Keyed by the UTC instant: two wall-clock-equal instants in the repeated autumn hour of
+    # one zone compare (and hash) equal. Shift ends are UTC already, so this is a check.
+    utc = instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+    day, label, full = _wall(utc, t.tzinfo)
     return label if abs((day - local_date(t)).days) < 6 else full
 
 
@@ -163,7 +169,7 @@ def _when(instant, t) -> str:
 def _wall(instant, tz) -> tuple:
     """(local date, 'Mon 08:00', 'Mon 2026-12-28 08:00') of an instant: shift ends repeat
     across decisions, so the time-zone conversion is done once per instant (an aware
-    datetime caches its hash, and equal instants hash alike whatever their zone)."""
+    datetime caches its hash)."""
     x = instant.astimezone(tz)
     hm = f"{x.hour:02d}:{x.minute:02d}"
     day = DAY_LABELS[x.weekday()]

@@ -44,7 +44,7 @@ def _first_opening_after(policy: VendorPolicy, d):
     if found is not UNKNOWN:
         return found
     found = None
-    for i in range(1, HORIZON_DAYS):
+    for i in range(1, HORIZON_DAYS + 1):
         openings = desk_instants(policy, d + timedelta(days=i))
         if openings:
             found = local(policy, openings[0][0])

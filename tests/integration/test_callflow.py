@@ -774,7 +774,7 @@ def test_replayed_menu_press_pages_texts_and_references_once(at, signed_post, re
     assert len(queued(redis_client, SMS)) == 1
     texts = [json.loads(e)["text"] for e in redis_client.lrange(keys.call_events(sid), 0, -1)]
     assert texts.count("incoming call") == 1
-    assert texts.count("follow-up SMS enqueued") == 1
+    assert texts.count("follow-up SMS allowed by the caps") == 1
 
 
 def test_replayed_desk_no_answer_pages_the_duty_engineer_once(at, signed_post, redis_client):

@@ -296,7 +296,7 @@ def test_a_replayed_menu_press_is_not_told_its_own_incident_is_known(at, signed_
 # -- save: the follow-up SMS is counted once per call -------------------------------------------
 
 OSLO_NOW = pendulum.datetime(2026, 11, 25, 0, 30, tz="Europe/Oslo")  # 23:30 UTC the day before
-ALLOWED = {"at": "t", "step": "menu", "text": "follow-up SMS enqueued"}
+ALLOWED = {"at": "t", "step": "menu", "text": "follow-up SMS allowed by the caps"}
 REFUSED = {"at": "t", "step": "menu", "text": "no follow-up SMS: rate limit reached"}
 DAY_KEY = keys.caller_sms(MOBILE_NO, "20261125")  # the caller's local day
 HOUR_KEY = keys.sms_hour("2026112500")  # the local hour
@@ -400,7 +400,7 @@ def test_the_hourly_cap_reached_drops_the_promise_and_the_job(
     assert "SMS" not in spoken(root)
     assert sorted(_sms_job_ids(redis_client)) == sorted(f"sms-{s}" for s in sent)
     assert Queue(SMS, connection=redis_client).fetch_job(f"sms-{sid}") is None
-    assert "follow-up SMS enqueued" not in texts(store, sid)
+    assert "follow-up SMS allowed by the caps" not in texts(store, sid)
     assert "no follow-up SMS for this caller id" in texts(store, sid)
     # a replay of the refused press still enqueues nothing
     again = signed_post(
@@ -422,7 +422,7 @@ def test_a_replayed_menu_press_enqueues_and_counts_the_sms_once(
     assert _sms_job_ids(redis_client) == [f"sms-{sid}"]
     now = weekday_day(AIDN)
     assert store.load(sid, None, (CALLERS[0], now))[2] == (1, 1)
-    assert texts(store, sid).count("follow-up SMS enqueued") == 1
+    assert texts(store, sid).count("follow-up SMS allowed by the caps") == 1
 
 
 def test_a_replayed_menu_press_that_took_the_last_sms_slot_answers_the_same(
@@ -602,3 +602,19 @@ def test_a_replayed_press_from_a_landline_notes_the_missing_sms_once(at, signed_
     assert again.data == first.data
     notes = [e["text"] for e in store.events(sid)]
     assert notes.count("no follow-up SMS for this caller id") == 1
+
+
+def test_a_call_whose_number_left_the_config_still_hears_its_fault_is_known(
+    at, clock, app, signed_post
+):
+    """The call's vendor decides the call-storm lookup, not the number in this webhook's
+    `To` (a number removed from the config while the call is in the menu)."""
+    at(weekday_night(AIDN))
+    run_call(app, AIDN, "1", legs=["1"])  # opens and pages AIDN-2026-000001
+    clock.advance(minutes=5)
+    sid = new_sid()
+    signed_post("/twilio/voice/incoming", params(sid, AIDN, caller=MOBILE_SE))
+    press = params(sid, AIDN, caller=MOBILE_SE, Digits="1", To="+4799999999")
+    menu = xml(signed_post("/twilio/voice/menu?attempt=1", press))
+    assert "Feilen er allerede kjent" in spoken(menu)
+    assert "<Dial" not in menu

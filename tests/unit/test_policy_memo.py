@@ -50,3 +50,40 @@ def test_memoised_decisions_equal_decisions_computed_afresh(vendor_id, seconds):
         fresh = load_policy(VENDOR_DIR / f"{vendor_id}.yaml")
         for sev in warm.severity_ids:
             assert decide(warm, sev, at) == decide(fresh, sev, at), (vendor_id, sev, at)
+
+
+def test_the_next_opening_is_found_on_the_last_day_of_the_horizon():
+    """HORIZON_DAYS days after the call's day is still searched (the memoised walk must not
+    stop a day short of the old open_intervals walk)."""
+    from rotas.calendar import desk_day
+    from rotas.workingtime import HORIZON_DAYS, deadline
+
+    policy = load_policy(VENDOR_DIR / "aidn.yaml")
+    day = date(2026, 11, 25)
+    while not desk_day(policy, day + timedelta(days=HORIZON_DAYS)):
+        day += timedelta(days=1)
+    last = day + timedelta(days=HORIZON_DAYS)
+    shut = dataclasses.replace(
+        policy, closures=(Closure("long", first=day + timedelta(days=1), last=last - timedelta(1)),)
+    )
+    evening = pendulum.datetime(day.year, day.month, day.day, 20, 0, tz="Europe/Oslo")
+    due = deadline(shut, evening, shut.severity("a").respond)  # "immediately": next opening
+    assert due is not None and due.date() == last
+    beyond = dataclasses.replace(
+        policy, closures=(Closure("longer", first=day + timedelta(days=1), last=last),)
+    )
+    assert deadline(beyond, evening, beyond.severity("a").respond) is None  # past it
+
+
+def test_shift_end_labels_tell_the_two_repeated_autumn_hours_apart():
+    """The label cache is keyed by the UTC instant: in one zone the two 02:30s of the autumn
+    night compare equal, but they are an hour apart."""
+    from zoneinfo import ZoneInfo
+
+    from rotas.routing import _when
+
+    oslo = ZoneInfo("Europe/Oslo")
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=oslo, fold=0)  # 00:30 UTC
+    second = datetime(2026, 10, 25, 2, 30, tzinfo=oslo, fold=1)  # 01:30 UTC
+    asked = pendulum.datetime(2026, 10, 24, 18, 0, tz="America/New_York")
+    assert (_when(first, asked), _when(second, asked)) == ("Sat 20:30", "Sat 21:30")
