@@ -6,7 +6,9 @@ gunicorn (2 gthread workers x 4 threads, as in the Procfile) serves the real app
 keep-alive connection, send signed requests: per round, 5 s of bare, 5 s of incoming (new
 calls) and 5 s of menu keypresses to the calls that round started, as Twilio would send them.
 The rounds of a kind are pooled, so interference from the rest of the machine falls on every
-kind alike. Run: `.venv/bin/python bench/bench_webhooks.py [--quick]`.
+kind alike. `--floor` adds `/bench/floor`: the signature check, one Redis write and the fixed
+document, the least any durable webhook does.
+Run: `.venv/bin/python bench/bench_webhooks.py [--quick] [--floor]`.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ def _request(kind: str, n: int, sid: str) -> tuple[str, dict]:
         "To": "+4721000011",
         "AccountSid": "AC00000000000000000000000000000000",
     }
-    if kind == "bare":
-        return "/bench/bare", params
+    if kind in ("bare", "floor"):
+        return f"/bench/{kind}", params
     if kind == "incoming":
         return "/twilio/voice/incoming", params
     params["Digits"] = "3"  # aidn 'c': written route (the menu webhook with a full decision)
@@ -121,6 +123,7 @@ def pooled(phases: list[dict], kind: str) -> dict:
 def main() -> None:
     quick = "--quick" in sys.argv
     rounds, duration = (1, 3.0) if quick else (ROUNDS, 5.0)
+    kinds = (*KINDS, "floor") if "--floor" in sys.argv else KINDS
     tmp = tempfile.mkdtemp()
     embedded = None
     redis_url = os.environ.get("REDIS_URL")
@@ -146,18 +149,18 @@ def main() -> None:
     try:
         wait_port(port)
         warm: dict = {}
-        for kind in KINDS:  # warm-up
+        for kind in kinds:  # warm-up
             run_phase(port, kind, 1.0, warm)
         for _ in range(rounds):
             calls: dict = {}  # the menu keypresses of a round go to its incoming calls
-            phases += [run_phase(port, kind, duration, calls) for kind in KINDS]
+            phases += [run_phase(port, kind, duration, calls) for kind in kinds]
     finally:
         web.terminate()
         web.wait()
         if embedded is not None:
             embedded.shutdown()
     speed += f", {calibration():.2f} s after"
-    results = [pooled(phases, kind) for kind in KINDS]
+    results = [pooled(phases, kind) for kind in kinds]
     bare_p99 = results[0]["p99"]
     print(f"{rounds} round(s) of {duration:.0f} s per kind, {LOADERS} connections; {speed}")
     for r in results:
