@@ -32,7 +32,8 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_routing.py
-	$(PY) bench/bench_webhooks.py
+	$(PY) bench/bench_webhooks.py --floor
+	$(PY) bench/bench_paging.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
