@@ -31,10 +31,11 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     now = svc.clock.now()
     dialled = svc.by_number.get(call.to)
     sms_for = open_for = None
-    if step == "menu" and dialled:
-        if sms_eligible(call.caller, SMS_COUNTRIES):
+    if step == "menu":
+        if dialled and sms_eligible(call.caller, SMS_COUNTRIES):
             sms_for = (call.caller, now.in_timezone(dialled.tz))
-        open_for = (dialled.id, now.timestamp() - svc.settings.storm_window_minutes * 60)
+        since = now.timestamp() - svc.settings.storm_window_minutes * 60
+        open_for = (dialled.id if dialled else "", since)
     record, accepted, sms_counts, known, sms_taken = {}, False, (0, 0), None, None
     if step != "incoming":
         record, accepted, sms_counts, known, sms_taken = svc.store.load(
@@ -57,10 +58,6 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     sms_ok = bool(sms_for) and (under_caps if sms_taken is None else sms_taken)
     if sms_for and not sms_ok:
         _log_cap(svc, call.caller, sid, sms_counts, sms_for[1])
-    if step == "menu" and (open_for is None or open_for[0] != policy.id):
-        # the call's vendor is not the dialled number's (a number moved during the call)
-        since = now.timestamp() - svc.settings.storm_window_minutes * 60
-        known = IncidentStore(svc.redis).newest_open(policy.id, since)
     if known and known[0] == reference:
         known = None  # this call's own incident (a retried webhook)
     ctx = steps.Context(

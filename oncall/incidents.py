@@ -199,7 +199,9 @@ class IncidentStore:
 
     def newest_open(self, vendor: str, since: float) -> tuple[str, int] | None:
         """(id, rank) of the vendor's newest open incident with a call since `since`."""
-        found = self._newest(keys=[keys.open_incidents(vendor)], args=[since, keys.incident("")])
+        found = self._newest(
+            keys=[keys.open_incidents(vendor)], args=[since, keys.incident_prefix()]
+        )
         return parse_newest(found)
 
     def overdue(self, before: float) -> list[str]:

@@ -16,8 +16,9 @@ from oncall.incidents import NEWEST_OPEN_LUA, parse_newest
 
 # Load what a webhook after the first needs, in one round trip: the call record, whether
 # the screened attempt was accepted, follow-up SMS counts (caller today, everyone this hour),
-# whether this call already took its SMS (-1: not yet; 0: refused; 1: allowed) and the
-# vendor's newest open incident (call storms). Empty key names are skipped.
+# whether this call already took its SMS (-1: not yet; 0: refused; 1: allowed) and the newest
+# open incident of the call's vendor (call storms): the vendor on its record, else the one
+# the caller dialled (ARGV[4]); none when ARGV[1] is ''. Empty key names are skipped.
 _LOAD = (
     NEWEST_OPEN_LUA
     + """
@@ -26,9 +27,12 @@ local function count(key, none)
   return tonumber(redis.call('GET', key) or none)
 end
 local newest = {}
-if KEYS[5] ~= '' then newest = newest_open(KEYS[5], ARGV[1], ARGV[2]) end
+local vendor = redis.call('HGET', KEYS[1], 'vendor') or ARGV[4]
+if ARGV[1] ~= '' and vendor ~= '' then
+  newest = newest_open(ARGV[3] .. vendor, ARGV[1], ARGV[2])
+end
 return {redis.call('HGETALL', KEYS[1]), redis.call('EXISTS', KEYS[2]),
-        count(KEYS[3], 0), count(KEYS[4], 0), newest, count(KEYS[6], -1)}
+        count(KEYS[3], 0), count(KEYS[4], 0), newest, count(KEYS[5], -1)}
 """
 )
 
@@ -148,17 +152,22 @@ class CallStore:
         today to the caller, to everyone this hour), newest open incident, whether this call
         already took its follow-up SMS: None not yet, else allowed or not) in one round
         trip. `sms_for`: (caller, local now). `open_for`: (vendor, since) to look for the
-        vendor's newest open incident with a call since `since` (epoch seconds)."""
+        newest open incident with a call since `since` (epoch seconds) of the call's vendor:
+        the one on its record, else `vendor` (the dialled number's, which may be '')."""
         flat, accepted, mine, everyone, newest, taken = self._load(
             keys=[
                 keys.call(sid),
                 keys.screen(sid, attempt or "-"),
                 keys.caller_sms(sms_for[0], day_stamp(sms_for[1])) if sms_for else "",
                 keys.sms_hour(hour_stamp(sms_for[1])) if sms_for else "",
-                keys.open_incidents(open_for[0]) if open_for else "",
                 keys.once(sid, SMS_ONCE) if sms_for else "",
             ],
-            args=[open_for[1] if open_for else 0, keys.incident("")],
+            args=[
+                open_for[1] if open_for else "",
+                keys.incident_prefix(),
+                keys.open_incidents(""),
+                open_for[0] if open_for else "",
+            ],
         )
         record = _text(dict(zip(flat[::2], flat[1::2], strict=True)))
         counts = (int(mine), int(everyone))
