@@ -34,7 +34,7 @@ class HolidayCalendar:
         year = self._years.get(d.year)
         if year is None:
             found = holidays_lib.country_holidays(self.country, years=d.year, language="en_US")
-            year = self._years[d.year] = {k: v for k, v in found.items()}
+            year = self._years[d.year] = dict(found)
         return year.get(d)
 
     def __eq__(self, other: object) -> bool:
@@ -87,37 +87,33 @@ def closed_reason(policy: VendorPolicy, d: date) -> str | None:
 
 def desk_day(policy: VendorPolicy, d: date) -> Day:
     """Desk opening spans on local date `d` (breaks removed; empty on closed days)."""
-    found = policy.memo.get(d)
-    if found is None:
-        found = remember(policy, d, _desk_day(policy, d))
-    return found
+    return memoised(policy, ("desk", d), _desk_day, policy, d)
 
 
 def _desk_day(policy: VendorPolicy, d: date) -> Day:
     spans = policy.desk_open_week[d.weekday()]
-    if not spans or policy.holidays.name(d):
-        return ()
-    for closure in policy.closures:
-        if closure.covers(d):
-            return ()
-    return spans
+    return () if not spans or closed_reason(policy, d) else spans
 
 
-def remember(policy: VendorPolicy, key, value):
-    """Memoise `value` for `key` on the policy (bounded: cleared when it grows large)."""
-    if len(policy.memo) > 200_000:
-        policy.memo.clear()
-    policy.memo[key] = value
-    return value
+UNKNOWN = object()  # not memoised yet (None is an answer: no deadline, no opening)
+
+
+def memoised(policy: VendorPolicy, key, compute, *args):
+    """policy.memo[key], computed as compute(*args) the first time. The memo holds pure
+    functions of the loaded calendar; it is bounded (cleared when large), and read with one
+    lookup so that another thread clearing it does no harm."""
+    found = policy.memo.get(key, UNKNOWN)
+    if found is UNKNOWN:
+        found = compute(*args)
+        if len(policy.memo) > 200_000:
+            policy.memo.clear()
+        policy.memo[key] = found
+    return found
 
 
 def duty_day(policy: VendorPolicy, d: date) -> Day:
     """Duty-window spans on local date `d`. Without configured duty hours: whenever closed."""
-    key = ("duty", d)
-    found = policy.memo.get(key)
-    if found is None:
-        found = remember(policy, key, _duty_day(policy, d))
-    return found
+    return memoised(policy, ("duty", d), _duty_day, policy, d)
 
 
 def _duty_day(policy: VendorPolicy, d: date) -> Day:
@@ -153,15 +149,6 @@ def day_instants(policy: VendorPolicy, d: date, spans: Day) -> tuple[tuple, ...]
     )
 
 
-def desk_instants(policy: VendorPolicy, d: date) -> tuple[tuple, ...]:
-    """The desk's opening spans on local date `d` as (start, end) instants (UTC), memoised."""
-    key = ("desk instants", d)
-    found = policy.memo.get(key)
-    if found is None:
-        found = remember(policy, key, day_instants(policy, d, desk_day(policy, d)))
-    return found
-
-
 class Opening(NamedTuple):
     """A desk opening span: vendor-local start and end, and both as epoch seconds (instants
     in different zones compare ten times slower than numbers)."""
@@ -174,16 +161,15 @@ class Opening(NamedTuple):
 
 def desk_openings(policy: VendorPolicy, d: date) -> tuple[Opening, ...]:
     """The desk's opening spans on local date `d`, memoised."""
-    key = ("desk openings", d)
-    found = policy.memo.get(key)
-    if found is None:
-        tz = policy.zone
-        found = tuple(
-            Opening(a.astimezone(tz), b.astimezone(tz), a.timestamp(), b.timestamp())
-            for a, b in desk_instants(policy, d)
-        )
-        remember(policy, key, found)
-    return found
+    return memoised(policy, ("desk openings", d), _desk_openings, policy, d)
+
+
+def _desk_openings(policy: VendorPolicy, d: date) -> tuple[Opening, ...]:
+    tz = policy.zone
+    return tuple(
+        Opening(a.astimezone(tz), b.astimezone(tz), a.timestamp(), b.timestamp())
+        for a, b in day_instants(policy, d, desk_day(policy, d))
+    )
 
 
 def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
@@ -193,6 +179,6 @@ def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
     start = start.astimezone(pendulum.UTC)  # instants below are UTC: compare like with like
     for i in range(max_days):
         day = d + timedelta(days=i)
-        for a, b in desk_instants(policy, day):
+        for a, b in day_instants(policy, day, desk_day(policy, day)):
             if b > start:
                 yield a, b

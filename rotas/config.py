@@ -7,14 +7,15 @@ DST-sensitive handoffs are warnings that say what the rota does on those nights.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from pathlib import Path
 
 import pendulum
 
-from rotas.calendar import Closure, HolidayCalendar
-from rotas.config_rota import parse_people, parse_rota
+from rotas.calendar import COUNTRY_NAMES, Closure, HolidayCalendar
+from rotas.config_rota import parse_language, parse_people, parse_rota
 from rotas.config_sections import Section, declared, line_at
 from rotas.hours import (
     WeeklyHours,
@@ -56,7 +57,7 @@ TOP_KEYS = {
     "overrides",
     "severities",
 }
-COUNTRIES = ("NO", "SE")
+COUNTRIES = tuple(COUNTRY_NAMES)  # the countries whose holidays are known
 
 
 def load_policy(path: str | Path) -> VendorPolicy:
@@ -111,7 +112,7 @@ def parse_policy(data, problems: Problems) -> VendorPolicy | None:
     policy = VendorPolicy(
         id=vendor_id or "?",
         name=top.take("name", _text, required=True) or "?",
-        language=top.take("language", _language, required=True) or "en",
+        language=top.take("language", parse_language, required=True) or "en",
         tz=tz or "UTC",
         country=region,
         holidays=HolidayCalendar(region),
@@ -193,12 +194,6 @@ def _text(value, _s) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a non-empty text")
     return value.strip()
-
-
-def _language(value, _s) -> str:
-    if value not in LANGUAGES:
-        raise ValueError(f"{value!r} is not one of {', '.join(LANGUAGES)}")
-    return value
 
 
 def _timezone(value, _s) -> str:
@@ -358,7 +353,7 @@ def _severities(value, s: Section) -> tuple[Severity, ...]:
         seen.add(sev.id)
     if not out:
         raise ValueError("a vendor needs at least one severity")
-    return tuple(Severity(**{**sev.__dict__, "digit": i + 1}) for i, sev in enumerate(out))
+    return tuple(dataclasses.replace(sev, digit=i + 1) for i, sev in enumerate(out))
 
 
 def _severity(sub: Section) -> Severity | None:

@@ -34,13 +34,13 @@ def parse_people(value, s: Section, phone) -> dict[str, Person]:
         entry = sub.section(pid, {"name", "phone", "language"}, required=True)
         name = entry.take("name", lambda v, _s: str(v), required=True)
         number = entry.take("phone", lambda v, _s: phone(v), required=True)
-        language = entry.take("language", _language, default="en")
+        language = entry.take("language", parse_language, default="en")
         if name and number:
             people[str(pid)] = Person(str(pid), name, number, language)
     return people
 
 
-def _language(value, _s) -> str:
+def parse_language(value, _s) -> str:
     if value not in LANGUAGES:
         raise ValueError(f"{value!r} is not one of {', '.join(LANGUAGES)}")
     return value

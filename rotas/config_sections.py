@@ -54,11 +54,6 @@ class Section:
     def line_of(self, key) -> int:
         return getattr(self.data, "lines", {}).get(key, self.line)
 
-    def child_line(self, key, index: int) -> int:
-        value = self.data.get(key)
-        lines = getattr(value, "lines", [])
-        return lines[index] if index < len(lines) else self.line_of(key)
-
     def rename(self, path: str) -> None:
         self.pathname = path
 

@@ -89,11 +89,7 @@ def lead_of(policy: VendorPolicy, rule: Rule, shifts) -> Target | None:
 
 
 def _resolve(policy: VendorPolicy, name: str, shifts) -> Target | None:
-    if name.startswith("rota:"):
-        shift = shifts.get(name[5:])
-        person = shift.person if shift else None
-    else:
-        person = policy.people.get(name)
+    person = policy.person_for(name, shifts)
     return Target(person.name, person.phone, person.language) if person else None
 
 

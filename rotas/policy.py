@@ -104,6 +104,14 @@ class VendorPolicy:
     def zone(self):
         return zone(self.tz)
 
+    def person_for(self, target: str, by_layer: dict) -> Person | None:
+        """Whom a page target names: "rota:<layer>" is whoever holds that layer's shift in
+        `by_layer` (layer name -> Shift), anything else a person id."""
+        if target.startswith("rota:"):
+            shift = by_layer.get(target[5:])
+            return shift.person if shift else None
+        return self.people.get(target)
+
     def severity(self, severity_id: str) -> Severity | None:
         return next((s for s in self.severities if s.id == severity_id), None)
 

@@ -61,11 +61,12 @@ class Layer:
     overrides: tuple[Override, ...] = ()  # sorted by start, non-overlapping
     # Instants are compared as epoch seconds: fast, and immune to Python comparing two
     # datetimes that share a tzinfo by wall clock (wrong in the repeated autumn hour).
-    _starts: tuple = field(default=(), repr=False, compare=False)  # override starts (UTC)
-    _ends: tuple = field(default=(), repr=False, compare=False)
-    _start_ts: tuple = field(default=(), repr=False, compare=False)
-    _end_ts: tuple = field(default=(), repr=False, compare=False)
-    _boundaries: dict = field(default_factory=dict, repr=False, compare=False)  # k -> (ts, at)
+    # (init=False: derived here, so dataclasses.replace derives them afresh)
+    _starts: tuple = field(init=False, repr=False, compare=False)  # override starts (UTC)
+    _ends: tuple = field(init=False, repr=False, compare=False)
+    _start_ts: tuple = field(init=False, repr=False, compare=False)
+    _end_ts: tuple = field(init=False, repr=False, compare=False)
+    _boundaries: dict = field(init=False, repr=False, compare=False)  # k -> (ts, instant)
 
     def __post_init__(self):
         starts = tuple(_utc(o.start) for o in self.overrides)
@@ -74,6 +75,7 @@ class Layer:
         object.__setattr__(self, "_ends", ends)
         object.__setattr__(self, "_start_ts", tuple(x.timestamp() for x in starts))
         object.__setattr__(self, "_end_ts", tuple(x.timestamp() for x in ends))
+        object.__setattr__(self, "_boundaries", {})
 
     def _boundary(self, k: int) -> tuple[float, object]:
         found = self._boundaries.get(k)
@@ -82,10 +84,6 @@ class Layer:
             at = local_instant(self.tz, day, self.handoff)
             found = self._boundaries[k] = (at.timestamp(), at)
         return found
-
-    def boundary(self, k: int):
-        """The instant shift number `k` starts (k may be negative: before the rotation)."""
-        return self._boundary(k)[1]
 
     def rotation_index(self, at, ts: float) -> int:
         """The number of the rotation shift covering `at` (epoch second `ts`)."""
@@ -101,11 +99,6 @@ class Layer:
         if ts >= self._boundary(k + 1)[0]:
             return k + 1
         return k
-
-    def rotation_at(self, at, ts: float | None = None) -> Shift:
-        """The rotation's shift covering `at` (overrides ignored)."""
-        k = self.rotation_index(at, at.timestamp() if ts is None else ts)
-        return Shift(self.name, self._member(k), self.boundary(k), self.boundary(k + 1))
 
     def _member(self, k: int) -> Person | None:
         return self.members[k % len(self.members)] if self.members and k >= 0 else None
@@ -148,9 +141,6 @@ def shifts_between(layer: Layer, start, end) -> list[Shift]:
 @dataclass(frozen=True)
 class Rota:
     layers: tuple[Layer, ...] = ()
-
-    def layer(self, name: str) -> Layer | None:
-        return next((lay for lay in self.layers if lay.name == name), None)
 
 
 def on_duty(rota: Rota, at, ts: float | None = None) -> list[Shift]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import takewhile
 
 import pendulum
 
@@ -53,12 +54,12 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
         raise KeyError(severity_id)
     t = local(policy, at)
     ts = t.timestamp()  # once: epoch seconds are how rotas and deadlines compare instants
-    minute = minute_of_day(t)
-    span = contains(desk_day(policy, local_date(t)), minute)
+    day, minute = local_date(t), minute_of_day(t)
+    span = contains(desk_day(policy, day), minute)
     is_open = span is not None
-    why = _why_open(policy, t, span) if is_open else _why_closed(policy, t, minute)
+    why = _why_open(policy, span) if is_open else _why_closed(policy, day, minute)
     rule = sev.open if is_open else sev.closed
-    route, dial, how, shifts = _route(policy, sev, rule, t, ts, minute)
+    route, dial, how, shifts = _route(policy, sev, rule, t, ts, day, minute)
     return Decision(
         vendor=policy.id,
         severity=sev.id,
@@ -66,14 +67,14 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
         open=is_open,
         route=route,
         dial=dial,
-        page=() if route == "written" else page_numbers(policy, rule, shifts, t),
+        page=() if route == "written" else page_numbers(policy, rule, shifts, t, ts),
         reason=f"{why}; {how}",
         respond_by=deadline(policy, t, sev.respond, ts) if with_deadline else None,
         covered=bool(dial) or rule.route == "written",
     )
 
 
-def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, ts: float, minute: int):
+def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, ts: float, day, minute: int):
     """(route, dial, explanation, shifts on duty)."""
     name = sev.text("label", "en")
     if rule.route == "written":
@@ -82,7 +83,7 @@ def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, ts: float, minute
         if not policy.desk_phones:
             return "desk", (), f"{name} goes to the desk, but it has no phone number", []
         return "desk", policy.desk_phones, f"{name} goes to the desk", []
-    if contains(duty_day(policy, local_date(t)), minute) is None:
+    if contains(duty_day(policy, day), minute) is None:
         return (
             "written",
             (),
@@ -107,33 +108,23 @@ def _duty_dial(policy: VendorPolicy, shifts: list[Shift]) -> tuple[str, ...]:
     return _unique([s.person.phone for s in shifts if s.person] + list(policy.duty_phones))
 
 
-def page_numbers(policy: VendorPolicy, rule: Rule, shifts: list[Shift], at) -> tuple[str, ...]:
+def page_numbers(
+    policy: VendorPolicy, rule: Rule, shifts: list[Shift], at, ts: float | None = None
+) -> tuple[str, ...]:
     """Numbers paged at once: the targets of the rule's steps without delay."""
-    out: list[str] = []
-    for step in rule.page:
-        if step.after:
-            break
-        if not shifts and any(t.startswith("rota:") for t in step.targets):
-            shifts = on_duty(policy.rota, at)
-        by_layer = {s.layer: s for s in shifts}
-        out.extend(resolve_target(policy, target, by_layer) for target in step.targets)
-    return _unique([n for n in out if n])
+    targets = [t for step in takewhile(lambda s: not s.after, rule.page) for t in step.targets]
+    if not shifts and any(t.startswith("rota:") for t in targets):
+        shifts = on_duty(policy.rota, at, ts)
+    by_layer = {s.layer: s for s in shifts}
+    people = (policy.person_for(t, by_layer) for t in targets)
+    return _unique([p.phone for p in people if p])
 
 
-def resolve_target(policy: VendorPolicy, target: str, by_layer: dict[str, Shift]) -> str | None:
-    if target.startswith("rota:"):
-        shift = by_layer.get(target[5:])
-        return shift.person.phone if shift and shift.person else None
-    person = policy.people.get(target)
-    return person.phone if person else None
-
-
-def _why_open(policy: VendorPolicy, t, span) -> str:
+def _why_open(policy: VendorPolicy, span) -> str:
     return f"The desk is open ({policy.desk_hours.description}) until {clock(span.end)}"
 
 
-def _why_closed(policy: VendorPolicy, t, minute: int) -> str:
-    day = local_date(t)
+def _why_closed(policy: VendorPolicy, day, minute: int) -> str:
     reason = closed_reason(policy, day)
     if reason:
         return reason[0].upper() + reason[1:]

@@ -48,9 +48,7 @@ def change_points(policy: VendorPolicy, start, end) -> list:
                     points.update(local_instant(policy.tz, d, m, 0) for m in (s.start, s.end))
         d += timedelta(days=1)
     for layer in policy.rota.layers:
-        points.update(s.start for s in shifts_between(layer, start, end))
-        for o in layer.overrides:
-            points.update((o.start, o.end))
+        points.update(s.start for s in shifts_between(layer, start, end))  # overrides too
     return sorted(p for p in points if start <= p < end)
 
 

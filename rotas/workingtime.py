@@ -9,19 +9,11 @@ from datetime import timedelta
 
 import pendulum
 
-from rotas.calendar import (
-    desk_day,
-    desk_instants,
-    desk_openings,
-    local,
-    open_intervals,
-    remember,
-)
+from rotas.calendar import desk_day, desk_openings, local, memoised, open_intervals
 from rotas.hours import local_date
 from rotas.policy import ResponseTarget, VendorPolicy
 
 HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlines
-UNKNOWN = object()  # not memoised yet (None is a memoised answer: no deadline)
 
 
 def next_opening(policy: VendorPolicy, at, ts: float | None = None):
@@ -39,17 +31,15 @@ def next_opening(policy: VendorPolicy, at, ts: float | None = None):
 def _first_opening_after(policy: VendorPolicy, d):
     """The first desk opening on a day after local date `d` (memoised: most calls outside
     hours ask for the same next morning)."""
-    key = ("first opening after", d)
-    found = policy.memo.get(key, UNKNOWN)  # one lookup: safe if another thread clears it
-    if found is not UNKNOWN:
-        return found
-    found = None
+    return memoised(policy, ("first opening after", d), _first_opening, policy, d)
+
+
+def _first_opening(policy: VendorPolicy, d):
     for i in range(1, HORIZON_DAYS + 1):
-        openings = desk_instants(policy, d + timedelta(days=i))
-        if openings:
-            found = local(policy, openings[0][0])
-            break
-    return remember(policy, key, found)
+        day = d + timedelta(days=i)
+        if desk_day(policy, day):  # cheaper than openings for the days walked past
+            return desk_openings(policy, day)[0].start
+    return None
 
 
 def add_working_hours(policy: VendorPolicy, at, hours: float):
@@ -69,20 +59,17 @@ def end_of_working_day(policy: VendorPolicy, at, n: int):
     (n=1: next working day). None when there are not that many working days within the
     horizon. Memoised per local date: every call on one day has the same answer."""
     d = local_date(local(policy, at))
-    key = ("end of working day", d, n)
-    found = policy.memo.get(key, UNKNOWN)  # one lookup: safe if another thread clears it
-    if found is not UNKNOWN:
-        return found
-    found = None
+    return memoised(policy, ("end of working day", d, n), _end_of_working_day, policy, d, n)
+
+
+def _end_of_working_day(policy: VendorPolicy, d, n: int):
     for i in range(1, HORIZON_DAYS):
         day = d + timedelta(days=i)
-        spans = desk_day(policy, day)
-        if spans:
+        if desk_day(policy, day):  # cheaper than openings for the days walked past
             n -= 1
             if n == 0:
-                found = desk_openings(policy, day)[-1].end
-                break
-    return remember(policy, key, found)
+                return desk_openings(policy, day)[-1].end
+    return None
 
 
 def deadline(policy: VendorPolicy, at, target: ResponseTarget | None, ts: float | None = None):
