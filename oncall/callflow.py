@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import steps
-from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
 from oncall.services import Services
 from oncall.store import SmsAllowance, day_stamp, hour_stamp
@@ -33,7 +31,7 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     sms_for = open_for = None
     if step == "menu":
         if dialled and sms_eligible(call.caller, SMS_COUNTRIES):
-            sms_for = (call.caller, now.in_timezone(dialled.tz))
+            sms_for = (call.caller, now.in_timezone(dialled.zone))
         since = now.timestamp() - svc.settings.storm_window_minutes * 60
         open_for = (dialled.id if dialled else "", since)
     record, accepted, sms_counts, known, sms_taken = {}, False, (0, 0), None, None
@@ -45,7 +43,7 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     if policy is None:
         log.warning(mask_text(f"call {sid} to unknown number {call.to}"))
         return steps.unknown_number()
-    local_now = now.in_timezone(policy.tz)
+    local_now = sms_for[1] if sms_for and policy is dialled else now.in_timezone(policy.zone)
     reference, abusive = record.get("reference"), False
     if not reference:
         first = {"at": local_now.isoformat(), "step": step, "text": "incoming call"}
@@ -61,7 +59,7 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     if known and known[0] == reference:
         known = None  # this call's own incident (a retried webhook)
     ctx = steps.Context(
-        policy, local_now, reference, record, _url_builder(svc), accepted, abusive, sms_ok, known
+        policy, local_now, reference, record, svc.url, accepted, abusive, sms_ok, known
     )
     reply = steps.STEPS[step](call, ctx)
     perform(svc, sid, step, ctx, call.caller, reply.effects)
@@ -74,9 +72,13 @@ def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effe
     records fields and events (an event with a once-key only the first time) and counts the
     follow-up SMS against its caps; it is enqueued only if they allow it."""
     fields, events, accepted, now, sms = {}, [], [], ctx.now, None
+    at = now.isoformat()
+
+    def note(text: str) -> dict:
+        return {"at": at, "step": step, "text": text}
 
     def event(text: str, once: str | None = None) -> None:
-        events.append((once, {"at": now.isoformat(), "step": step, "text": text}))
+        events.append((once, note(text)))
 
     for e in effects:
         if e.kind == "call":
@@ -87,7 +89,7 @@ def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effe
             fields["recording"] = e.data["url"]
             event(f"recording {e.data['url']}", e.once)
             if ctx.record.get("incident"):
-                IncidentStore(svc.redis).event(
+                svc.incidents.event(
                     ctx.record["incident"],
                     now.timestamp(),
                     f"recording from call {ctx.reference}: {e.data['url']}",
@@ -109,14 +111,13 @@ def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effe
             fields["incident"] = incident_id
             event(f"{'attached to' if attached else 'opened'} incident {incident_id}", e.once)
         elif e.kind == "caller_sms":  # counted against the caps again when saved: the caps
-            at = now.isoformat()  # hold even when calls race
-            sms = SmsAllowance(
+            sms = SmsAllowance(  # hold even when calls race
                 e.data["caller"],
                 now,
                 SMS_PER_CALLER_PER_DAY,
                 SMS_PER_HOUR,
-                {"at": at, "step": step, "text": "follow-up SMS allowed by the caps"},
-                {"at": at, "step": step, "text": "no follow-up SMS: rate limit reached"},
+                note("follow-up SMS allowed by the caps"),
+                note("no follow-up SMS: rate limit reached"),
             )
     if fields or events or accepted or sms:
         if svc.store.save(sid, fields, events, accepted, sms):
@@ -141,12 +142,3 @@ def _log_cap(svc: Services, caller: str, sid: str, counts: tuple[int, int], now)
     level = logging.WARNING if first else logging.DEBUG
     if log.isEnabledFor(level):
         log.log(level, mask_text(f"follow-up SMS {cap} cap reached for {caller} (call {sid})"))
-
-
-def _url_builder(svc: Services):
-    base = svc.settings.public_base_url
-
-    def url(step: str, **query) -> str:
-        return f"{base}/twilio/voice/{step}" + (f"?{urlencode(query)}" if query else "")
-
-    return url

@@ -8,6 +8,7 @@ import json
 import redis
 
 from oncall import keys
+from oncall.redisconn import text, text_map
 from rotas.escalation import Plan
 from rotas.incident import Incident
 
@@ -105,10 +106,10 @@ class IncidentStore:
             keys=[keys.open_incidents(inc.vendor), keys.triggered(), keys.incident(inc.id)],
             args=[inc.opened_at, window_s, inc.rank, keys.incident_prefix(), inc.id, call, *flat],
         )
-        return _str(found), bool(attached), bool(new)
+        return text(found), bool(attached), bool(new)
 
     def load(self, incident_id: str) -> Incident | None:
-        raw = {_str(k): _str(v) for k, v in self.redis.hgetall(keys.incident(incident_id)).items()}
+        raw = text_map(self.redis.hgetall(keys.incident(incident_id)))
         if not raw:
             return None
         core = {
@@ -164,7 +165,7 @@ class IncidentStore:
 
     def field(self, incident_id: str, name: str) -> str | None:
         value = self.redis.hget(keys.incident(incident_id), name)
-        return _str(value) if value is not None else None
+        return text(value) if value is not None else None
 
     def take_unsummarised(self, incident_id: str) -> int:
         """Calls attached since the last summary, reset to 0."""
@@ -195,7 +196,7 @@ class IncidentStore:
 
     def paged_to(self, phone: str) -> list[str]:
         """Incident ids paged to `phone`, newest first."""
-        return [_str(x) for x in self.redis.zrevrange(keys.paged(phone), 0, 50)]
+        return [text(x) for x in self.redis.zrevrange(keys.paged(phone), 0, 50)]
 
     def newest_open(self, vendor: str, since: float) -> tuple[str, int] | None:
         """(id, rank) of the vendor's newest open incident with a call since `since`."""
@@ -206,16 +207,12 @@ class IncidentStore:
 
     def overdue(self, before: float) -> list[str]:
         """Triggered incidents whose next step was due before `before`."""
-        return [_str(x) for x in self.redis.zrangebyscore(keys.triggered(), "-inf", before)]
+        return [text(x) for x in self.redis.zrangebyscore(keys.triggered(), "-inf", before)]
 
     def triggered_ids(self) -> list[str]:
-        return [_str(x) for x in self.redis.zrange(keys.triggered(), 0, -1)]
+        return [text(x) for x in self.redis.zrange(keys.triggered(), 0, -1)]
 
 
 def parse_newest(found) -> tuple[str, int] | None:
     """NEWEST_OPEN_LUA's answer as (id, rank), or None."""
-    return (_str(found[0]), int(found[1])) if found else None
-
-
-def _str(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return (text(found[0]), int(found[1])) if found else None

@@ -71,7 +71,11 @@ def incident_timeline(incident_id: str) -> str:
 
 def open_incidents(vendor: str) -> str:
     """Sorted set of a vendor's open incident ids by the time of their last call (storms)."""
-    return f"{PREFIX}:incidents:open:{vendor}"
+    return open_incidents_prefix() + vendor
+
+
+def open_incidents_prefix() -> str:
+    return f"{PREFIX}:incidents:open:"
 
 
 def triggered() -> str:
@@ -87,6 +91,12 @@ def paged(phone: str) -> str:
 def attempt(incident_id: str, step: int, phone: str) -> str:
     """Hash for one page attempt: state (sending|sent|failed|called), sid, status, t, tries."""
     return f"{PREFIX}:attempt:{incident_id}:{step}:{phone}"
+
+
+def attempt_parts(key: str) -> tuple[str, int]:
+    """(incident id, step) of an attempt key."""
+    _, _, incident_id, step, _ = key.split(":", 4)
+    return incident_id, int(step)
 
 
 def message_sid(sid: str) -> str:

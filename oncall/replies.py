@@ -12,6 +12,7 @@ import logging
 from oncall import keys
 from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
+from oncall.redisconn import text
 from oncall.services import Services
 from rotas.incident import HELP, parse_reply
 from workers.escalation import escalate_now
@@ -32,7 +33,7 @@ ORDER = {
 
 def handle_reply(svc: Services, sender: str | None, body: str) -> str | None:
     """The text to answer with (None: no answer)."""
-    store = IncidentStore(svc.redis)
+    store = svc.incidents
     paged = store.paged_to(sender) if sender else []
     if not paged:
         log.warning(mask_text(f"SMS from {sender or 'unknown'} who was never paged: ignored"))
@@ -107,16 +108,14 @@ def handle_status(svc: Services, sid: str, status: str, error: str) -> None:
     if attempt_key is None:
         log.info("status %s for unknown message %s", status, sid)
         return
-    attempt_key = attempt_key.decode() if isinstance(attempt_key, bytes) else attempt_key
+    attempt_key = text(attempt_key)
     current = svc.redis.hget(attempt_key, "status")
-    current = current.decode() if isinstance(current, bytes) else current
+    current = text(current) if current is not None else None
     if ORDER.get(status, -1) <= ORDER.get(current or "queued", 0):
         return
     svc.redis.hset(attempt_key, mapping={"status": status, "error": error or ""})
-    incident_id = attempt_key.split(":")[2]
-    store = IncidentStore(svc.redis)
+    incident_id, step = keys.attempt_parts(attempt_key)
     now = svc.clock.now().timestamp()
-    store.event(incident_id, now, f"message {sid}: {status}{' ' + error if error else ''}")
+    svc.incidents.event(incident_id, now, f"message {sid}: {status}{' ' + error if error else ''}")
     if status in ("failed", "undelivered"):
-        step = int(attempt_key.split(":")[3])
         escalate_now(svc.redis, incident_id, f"page {sid} {status}", failed_step=step)

@@ -8,7 +8,6 @@ plays Twilio's part: <Gather> takes the next pressed digit (none left: the timeo
 
 from __future__ import annotations
 
-import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 from twilio.request_validator import RequestValidator
 
 from oncall.services import Services
-from workers.queues import PAGES, SMS
+from workers.queues import PAGES, SMS, job_id
 
 MAX_REQUESTS = 40  # a flow that loops longer than this is a bug
 
@@ -156,7 +155,7 @@ def _pages(svc: Services, incident_id: str | None, reference: str | None) -> lis
         return []
     inc = IncidentStore(svc.redis).load(incident_id)
     first = inc.plan.step_at(0) if inc else None
-    jobs = _jobs(svc, PAGES, re.sub(r"[^A-Za-z0-9_]", "_", incident_id))
+    jobs = _jobs(svc, PAGES, job_id(incident_id))
     return [
         {"to": t.phone, "name": t.name, "step": 0, "jobs": jobs}
         for t in (first.targets if first else ())

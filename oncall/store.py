@@ -13,6 +13,7 @@ import redis
 
 from oncall import keys
 from oncall.incidents import NEWEST_OPEN_LUA, parse_newest
+from oncall.redisconn import text, text_map
 
 # Load what a webhook after the first needs, in one round trip: the call record, whether
 # the screened attempt was accepted, follow-up SMS counts (caller today, everyone this hour),
@@ -165,11 +166,11 @@ class CallStore:
             args=[
                 open_for[1] if open_for else "",
                 keys.incident_prefix(),
-                keys.open_incidents(""),
+                keys.open_incidents_prefix(),
                 open_for[0] if open_for else "",
             ],
         )
-        record = _text(dict(zip(flat[::2], flat[1::2], strict=True)))
+        record = text_map(dict(zip(flat[::2], flat[1::2], strict=True)))
         counts = (int(mine), int(everyone))
         return record, bool(accepted), counts, parse_newest(newest), _taken(int(taken))
 
@@ -200,8 +201,8 @@ class CallStore:
                 json.dumps(event, ensure_ascii=False) if event else "",
             ],
         )
-        record = _text(dict(zip(flat[::2], flat[1::2], strict=True)))
-        return _str(ref), int(calls), bool(blocked), record
+        record = text_map(dict(zip(flat[::2], flat[1::2], strict=True)))
+        return text(ref), int(calls), bool(blocked), record
 
     def next_reference(self, vendor: str, now) -> str:
         """A fresh reference (`now` vendor-local) for an incident opened without a call."""
@@ -244,12 +245,4 @@ class CallStore:
         return [json.loads(e) for e in self.redis.lrange(keys.call_events(sid), 0, -1)]
 
     def record(self, sid: str) -> dict[str, str]:
-        return _text(self.redis.hgetall(keys.call(sid)))
-
-
-def _str(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _text(record: dict) -> dict[str, str]:
-    return {_str(k): _str(v) for k, v in record.items()}
+        return text_map(self.redis.hgetall(keys.call(sid)))

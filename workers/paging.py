@@ -20,6 +20,7 @@ from twilio.base.exceptions import TwilioRestException
 from oncall import keys
 from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
+from oncall.redisconn import text_map
 from rotas.incident import fit, page_text
 from rotas.phone import mask
 from workers import queues
@@ -43,7 +44,7 @@ def send_page(incident_id: str, step: int, index: int) -> str:
         return "not needed"  # acknowledged or resolved before this page went out
     target = plan_step.targets[index]
     key = keys.attempt(incident_id, step, target.phone)
-    attempt = {_s(k): _s(v) for k, v in client.hgetall(key).items()}
+    attempt = text_map(client.hgetall(key))
     if attempt.get("state") in ("sent", "failed", "called"):
         return attempt["state"]
     token = f"{incident_id}/{step}"
@@ -219,7 +220,3 @@ def _why(exc) -> str:
     if isinstance(exc, TwilioRestException):
         return f"HTTP {exc.status}, Twilio error {exc.code}"
     return type(exc).__name__
-
-
-def _s(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

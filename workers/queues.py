@@ -33,41 +33,26 @@ def jittered_retry(max_tries: int = 4, base: float = 2.0) -> Retry:
     )
 
 
-def _job_id(*parts) -> str:
+def job_id(*parts) -> str:
+    """A job id from its parts: deterministic, so a job is never enqueued twice."""
     return "-".join(re.sub(r"[^A-Za-z0-9_]", "_", str(p)) for p in parts)
 
 
-def _enqueue(
-    client: redis.Redis,
-    queue: str,
-    func: str,
-    job_id: str,
-    *args,
-    at: float | None = None,
-    retry: Retry | None = None,
-) -> bool:
+def _enqueue(client: redis.Redis, queue: str, func: str, jid: str, *args, at=None) -> bool:
     """True if enqueued now, False if that job id already exists. `at`: epoch seconds."""
     q = Queue(queue, connection=client)
+    job = q.create_job(
+        func,
+        args=args,
+        job_id=jid,
+        retry=jittered_retry(),
+        result_ttl=RESULT_TTL,
+        timeout=JOB_TIMEOUT,
+    )
     try:
         if at is None or at <= datetime.now(UTC).timestamp():
-            q.enqueue(
-                func,
-                *args,
-                job_id=job_id,
-                unique=True,
-                retry=retry or jittered_retry(),
-                result_ttl=RESULT_TTL,
-                job_timeout=JOB_TIMEOUT,
-            )
-        else:  # enqueue_at ignores unique=True: create the job, then schedule it uniquely
-            job = q.create_job(
-                func,
-                args=args,
-                job_id=job_id,
-                retry=retry or jittered_retry(),
-                result_ttl=RESULT_TTL,
-                timeout=JOB_TIMEOUT,
-            )
+            q.enqueue_job(job, unique=True)
+        else:  # enqueue_at ignores unique=True: schedule the created job uniquely
             q.schedule_job(job, datetime.fromtimestamp(at, UTC), unique=True)
     except DuplicateJobError:
         return False
@@ -76,7 +61,7 @@ def _enqueue(
 
 def enqueue_caller_sms(client: redis.Redis, call_sid: str) -> bool:
     return _enqueue(
-        client, SMS, "workers.followup.send_followup_sms", _job_id("sms", call_sid), call_sid
+        client, SMS, "workers.followup.send_followup_sms", job_id("sms", call_sid), call_sid
     )
 
 
@@ -86,8 +71,8 @@ def enqueue_escalation(
     """Run escalation step `step` of the incident at `at` (epoch s; None: at once). `now`:
     an extra, immediate run (ESC reply, failed delivery) beside the scheduled one; the
     incident's fencing step makes whichever runs second a no-op."""
-    job_id = _job_id("esc", incident_id, step, "now" if now else "due")
-    return _enqueue(client, PAGES, "workers.escalation.escalate", job_id, incident_id, step, at=at)
+    jid = job_id("esc", incident_id, step, "now" if now else "due")
+    return _enqueue(client, PAGES, "workers.escalation.escalate", jid, incident_id, step, at=at)
 
 
 def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int) -> bool:
@@ -96,7 +81,7 @@ def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int) -
         client,
         PAGES,
         "workers.paging.send_page",
-        _job_id("page", incident_id, step, index),
+        job_id("page", incident_id, step, index),
         incident_id,
         step,
         index,
@@ -112,7 +97,7 @@ def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: 
             client,
             PAGES,
             "workers.paging.send_summary",
-            _job_id("summary", incident_id, w),
+            job_id("summary", incident_id, w),
             incident_id,
             at=(w + 1) * every_s,
         ):
@@ -126,7 +111,7 @@ def enqueue_lead_notice(client: redis.Redis, incident_id: str, key: str, text: s
         client,
         PAGES,
         "workers.paging.notify_lead",
-        _job_id("lead", incident_id, key),
+        job_id("lead", incident_id, key),
         incident_id,
         key,
         text,
@@ -139,7 +124,7 @@ def enqueue_voice_page(client: redis.Redis, incident_id: str, step: int, index: 
         client,
         PAGES,
         "workers.paging.call_page",
-        _job_id("voice", incident_id, step, index),
+        job_id("voice", incident_id, step, index),
         incident_id,
         step,
         index,

@@ -39,6 +39,7 @@ from tests.e2e.conftest import MINUTE, closed_desk_config, running_stack, wait_f
 from workers.escalation import SWEEP_GRACE, sweep
 from workers.incidents import open_incident
 from workers.paging import MAX_TRIES
+from workers.queues import job_id
 
 TOLERANCE = 1.2  # seconds: RQ's whole-second scheduler (~1 s early) + polling and HTTP
 AIDN_INBOUND = "+4721000011"
@@ -118,10 +119,6 @@ def pages(stack, number: str, incident_id: str) -> list[dict]:
 
 def timeline(stack, incident_id: str) -> list[str]:
     return [e["text"] for e in IncidentStore(stack.redis).timeline(incident_id)]
-
-
-def job_id(*parts) -> str:
-    return "-".join(re.sub(r"[^A-Za-z0-9_]", "_", str(p)) for p in parts)
 
 
 def job_result(stack, jid: str, timeout: float = 15.0):
