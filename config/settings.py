@@ -22,6 +22,10 @@ class Settings:
     storm_window_minutes: int = 30  # calls attach to an open incident seen this recently
     summary_minutes: int = 5  # at most one "+N more calls" SMS per engineer per this
 
+    @property
+    def storm_window_s(self) -> int:
+        return self.storm_window_minutes * 60
+
     @classmethod
     def from_env(cls, env=None) -> Settings:
         env = os.environ if env is None else env
@@ -32,7 +36,9 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             twilio_api_base=env.get("TWILIO_API_BASE") or None,
             public_base_url=(env.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
-            escalation_minute=float(env.get("ONCALL_ESCALATION_MINUTE") or 60),
-            storm_window_minutes=int(env.get("ONCALL_STORM_WINDOW_MINUTES") or 30),
-            summary_minutes=int(env.get("ONCALL_SUMMARY_MINUTES") or 5),
+            escalation_minute=float(env.get("ONCALL_ESCALATION_MINUTE") or cls.escalation_minute),
+            storm_window_minutes=int(
+                env.get("ONCALL_STORM_WINDOW_MINUTES") or cls.storm_window_minutes
+            ),
+            summary_minutes=int(env.get("ONCALL_SUMMARY_MINUTES") or cls.summary_minutes),
         )

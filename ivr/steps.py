@@ -54,7 +54,7 @@ class Context:
 
 @dataclass(frozen=True)
 class Effect:
-    kind: str  # call | event | page | caller_sms | accept | recording
+    kind: str  # call | event | incident | caller_sms | accept | recording
     data: dict
     once: str | None = None  # idempotency key within the call (Twilio retries webhooks)
 
@@ -133,7 +133,7 @@ def menu(call: Call, ctx: Context) -> Reply:
 def dial_result(call: Call, ctx: Context) -> Reply:
     """The <Dial> ended. Connected: goodbye. Otherwise the next phone, the duty rota or a
     recording. A screened leg counts as connected only if the engineer pressed 1."""
-    sev = ctx.policy.severity(call.query.get("sev", "")) or ctx.policy.severities[0]
+    sev = _query_severity(call, ctx, default=0)
     route, index = call.query.get("route", "desk"), _int(call.query.get("i"), 0)
     outcome = Effect(
         "event",
@@ -164,20 +164,14 @@ def dial_result(call: Call, ctx: Context) -> Reply:
 
 def desk_option(call: Call, ctx: Context) -> Reply:
     """A written severity's caller who cannot reach the portal pressed 9: the desk."""
-    sev = ctx.policy.severity(call.query.get("sev", "")) or ctx.policy.severities[-1]
+    sev = _query_severity(call, ctx, default=-1)
     sp = _Speaker(ctx.policy)
     if call.digits != "9" or not is_open(ctx.policy, ctx.now) or not ctx.policy.desk_phones:
         sp.say("goodbye")
         sp.response.hangup()
         return Reply(sp.response)
     sp.say("connect_desk")
-    dial = sp.response.dial(
-        timeout=DIAL_TIMEOUT,
-        answer_on_bridge=True,
-        action=ctx.url("dial_result", route="desk", sev=sev.id, i=0),
-    )
-    for number in ctx.policy.desk_phones:
-        dial.number(number)
+    _dial_desk(sp, ctx, sev, ctx.policy.desk_phones)
     effects = (
         Effect("call", {"route": "desk", "outcome": "desk option"}),
         Effect(
@@ -192,7 +186,7 @@ def desk_option(call: Call, ctx: Context) -> Reply:
 def screen(call: Call, ctx: Context) -> Reply:
     """Whispered to the engineer who answered: who calls, and press 1 to take it."""
     sp = _Speaker(ctx.policy)
-    sev = ctx.policy.severity(call.query.get("sev", "")) or ctx.policy.severities[0]
+    sev = _query_severity(call, ctx, default=0)
     gather = sp.response.gather(
         num_digits=1, timeout=SCREEN_TIMEOUT, action=ctx.url("screen_result", **call.query)
     )
@@ -283,6 +277,7 @@ def _menu(sp: _Speaker, ctx: Context, attempt: int) -> None:
 def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
     decision = decide(ctx.policy, sev.id, ctx.now)
     sp = _Speaker(ctx.policy)
+    sms = ctx.sms_ok and bool(call.caller)  # the follow-up SMS is sent, and promised
     effects = [
         Effect(
             "call",
@@ -298,7 +293,7 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
     if decision.page:  # first: the page is enqueued before the caller's SMS
         state = "open" if decision.open else "closed"
         effects.append(_incident_effect(sev, state, once="incident"))
-    if ctx.sms_ok and call.caller:
+    if sms:
         effects.append(Effect("caller_sms", {"caller": call.caller}, once="caller_sms"))
     else:
         note = "no follow-up SMS for this caller id"
@@ -312,7 +307,7 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
     if decision.route == "written" or not decision.dial:
         sp.say("written", channels=sp.channels())
         sp.say("reference", reference=prompts.spell(ctx.reference))
-        if ctx.sms_ok and call.caller:
+        if sms:
             sp.say("sms")
         if decision.route == "written" and decision.open and sev.open.desk_option:
             gather = sp.response.gather(
@@ -327,21 +322,31 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
         return Reply(sp.response, tuple(effects))
     sp.say("reference", reference=prompts.spell(ctx.reference))
     sp.say("report", channels=sp.channels())
-    if ctx.sms_ok and call.caller:
+    if sms:
         sp.say("sms")
     if decision.route == "desk":
         sp.say("connect_desk")
-        dial = sp.response.dial(
-            timeout=DIAL_TIMEOUT,
-            answer_on_bridge=True,
-            action=ctx.url("dial_result", route="desk", sev=sev.id, i=0),
-        )
-        for number in decision.dial:
-            dial.number(number)
+        _dial_desk(sp, ctx, sev, decision.dial)
     else:
         sp.say("connect_duty")
         _dial_duty(sp, call, ctx, sev, decision.dial, 0)
     return Reply(sp.response, tuple(effects))
+
+
+def _dial_desk(sp: _Speaker, ctx: Context, sev: Severity, numbers) -> None:
+    """Ring the desk phones together; the result decides the next step."""
+    dial = sp.response.dial(
+        timeout=DIAL_TIMEOUT,
+        answer_on_bridge=True,
+        action=ctx.url("dial_result", route="desk", sev=sev.id, i=0),
+    )
+    for number in numbers:
+        dial.number(number)
+
+
+def _query_severity(call: Call, ctx: Context, default: int) -> Severity:
+    """The severity named in the action URL (`sev`), else severities[default]."""
+    return ctx.policy.severity(call.query.get("sev", "")) or ctx.policy.severities[default]
 
 
 def _dial_duty(sp: _Speaker, call: Call, ctx: Context, sev: Severity, numbers, index: int):

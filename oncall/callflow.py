@@ -32,7 +32,7 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     if step == "menu":
         if dialled and sms_eligible(call.caller, SMS_COUNTRIES):
             sms_for = (call.caller, now.in_timezone(dialled.zone))
-        since = now.timestamp() - svc.settings.storm_window_minutes * 60
+        since = now.timestamp() - svc.settings.storm_window_s
         open_for = (dialled.id if dialled else "", since)
     record, accepted, sms_counts, known, sms_taken = {}, False, (0, 0), None, None
     if step != "incoming":

@@ -147,10 +147,11 @@ def call_text(result: dict) -> str:
     return "\n".join(lines)
 
 
-def incident_json(inc, timeline: list[dict], attached: bool) -> dict:
-    def stamp(ts):
-        return pendulum.from_timestamp(ts).isoformat() if ts else None
+def _iso(ts: float | None, none=None):
+    return pendulum.from_timestamp(ts).isoformat() if ts else none
 
+
+def incident_json(inc, timeline: list[dict], attached: bool) -> dict:
     return {
         "id": inc.id,
         "vendor": inc.vendor,
@@ -159,17 +160,17 @@ def incident_json(inc, timeline: list[dict], attached: bool) -> dict:
         "attached": attached,
         "message": inc.message,
         "calls": inc.calls,
-        "opened_at": stamp(inc.opened_at),
-        "respond_by": stamp(inc.respond_by),
+        "opened_at": _iso(inc.opened_at),
+        "respond_by": _iso(inc.respond_by),
         "step": inc.step,
         "plan": inc.plan.to_json(),
-        "timeline": [{"at": stamp(e["at"]), "text": e["text"]} for e in timeline],
+        "timeline": [{"at": _iso(e["at"]), "text": e["text"]} for e in timeline],
     }
 
 
 def incident_text(inc, timeline: list[dict], attached: bool) -> str:
     head = "attached to open incident" if attached else "incident"
-    respond_by = pendulum.from_timestamp(inc.respond_by).isoformat() if inc.respond_by else "-"
+    respond_by = _iso(inc.respond_by, "-")
     lines = [
         f"{head} {inc.id}: {inc.vendor} {inc.severity}, {inc.state}, {inc.calls} call(s)",
         f"  message:    {inc.message}",

@@ -205,10 +205,6 @@ class IncidentStore:
         )
         return parse_newest(found)
 
-    def overdue(self, before: float) -> list[str]:
-        """Triggered incidents whose next step was due before `before`."""
-        return [text(x) for x in self.redis.zrangebyscore(keys.triggered(), "-inf", before)]
-
     def triggered_ids(self) -> list[str]:
         return [text(x) for x in self.redis.zrange(keys.triggered(), 0, -1)]
 

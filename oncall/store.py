@@ -133,6 +133,11 @@ def _taken(value: int) -> bool | None:
     return None if value < 0 else bool(value)
 
 
+def reference_prefix(vendor: str, year: int) -> str:
+    """'AIDN-2026-': references are this and a six-digit number per vendor and local year."""
+    return f"{vendor.upper()}-{year}-"
+
+
 def day_stamp(now) -> str:
     return f"{now.year:04d}{now.month:02d}{now.day:02d}"
 
@@ -179,7 +184,7 @@ class CallStore:
         record) in one round trip; the first time also records the call's vendor, caller,
         number dialled, start time and `event` (the "incoming call" entry of its log).
         `now` is vendor-local: the reference year is the local one."""
-        prefix = f"{vendor.upper()}-{now.year}-"
+        prefix = reference_prefix(vendor, now.year)
         ref, calls, blocked, flat = self._start(
             keys=[
                 keys.call(sid),
@@ -207,7 +212,7 @@ class CallStore:
     def next_reference(self, vendor: str, now) -> str:
         """A fresh reference (`now` vendor-local) for an incident opened without a call."""
         n = self.redis.incr(keys.reference_counter(vendor, now.year))
-        return f"{vendor.upper()}-{now.year}-{n:06d}"
+        return f"{reference_prefix(vendor, now.year)}{n:06d}"
 
     def save(
         self,

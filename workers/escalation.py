@@ -87,17 +87,15 @@ def sweep(client: redis.Redis, settings: Settings, now: float | None = None) -> 
     the scheduler or Redis) and escalate incidents past their respond_by."""
     now = pendulum.now("UTC").timestamp() if now is None else now
     store = IncidentStore(client)
-    late = []
-    for incident_id in store.overdue(now - SWEEP_GRACE):
+    late, missed = [], []
+    for incident_id in store.triggered_ids():  # each incident read once
         inc = store.load(incident_id)
-        if inc and inc.state == "triggered":
+        if inc is None or inc.state != "triggered":
+            continue
+        if inc.next_step_at is not None and inc.next_step_at <= now - SWEEP_GRACE:
             queues.enqueue_escalation(client, incident_id, inc.step, now=True)
             late.append(incident_id)
-    missed = []
-    for incident_id in store.triggered_ids():
-        inc = store.load(incident_id)
-        due = inc is not None and inc.state == "triggered" and inc.respond_by
-        if due and inc.respond_by < now and store.once(incident_id, "respond_by"):
+        if inc.respond_by and inc.respond_by < now and store.once(incident_id, "respond_by"):
             store.set_fields(incident_id, missed_respond_by=now)
             store.event(incident_id, now, "respond_by passed without acknowledgement")
             escalate_now(client, incident_id, "respond_by passed")

@@ -55,7 +55,7 @@ def open_incident(
         next_step_at=now,
     )
     store = IncidentStore(client)
-    window = settings.storm_window_minutes * 60
+    window = settings.storm_window_s
     incident_id, attached, new = store.open_or_attach(inc, window, call or f"manual-{reference}")
     if attached and new:
         store.event(incident_id, now, f"call {reference} attached ({mask(caller)})")

@@ -241,34 +241,34 @@ AMIDO_CASES = [
 ]
 
 
+def check_case(vendor: str, case) -> None:
+    sev, when, expected, dial, page, is_open, reason = case
+    check(route(vendor, sev, when), expected, dial, page, is_open=is_open, reason=reason)
+
+
 @pytest.mark.parametrize("case", AIDN_CASES, ids=_id)
 def test_aidn(case):
-    sev, when, expected, dial, page, is_open, reason = case
-    check(route("aidn", sev, when), expected, dial, page, is_open=is_open, reason=reason)
+    check_case("aidn", case)
 
 
 @pytest.mark.parametrize("case", PINDENA_CASES, ids=_id)
 def test_pindena(case):
-    sev, when, expected, dial, page, is_open, reason = case
-    check(route("pindena", sev, when), expected, dial, page, is_open=is_open, reason=reason)
+    check_case("pindena", case)
 
 
 @pytest.mark.parametrize("case", ITSL_CASES, ids=_id)
 def test_itsl(case):
-    sev, when, expected, dial, page, is_open, reason = case
-    check(route("itsl", sev, when), expected, dial, page, is_open=is_open, reason=reason)
+    check_case("itsl", case)
 
 
 @pytest.mark.parametrize("case", KOMMUNE_CASES, ids=_id)
 def test_kommune_ikt(case):
-    sev, when, expected, dial, page, is_open, reason = case
-    check(route("kommune-ikt", sev, when), expected, dial, page, is_open=is_open, reason=reason)
+    check_case("kommune-ikt", case)
 
 
 @pytest.mark.parametrize("case", AMIDO_CASES, ids=_id)
 def test_amido(case):
-    sev, when, expected, dial, page, is_open, reason = case
-    check(route("amido", sev, when), expected, dial, page, is_open=is_open, reason=reason)
+    check_case("amido", case)
 
 
 # -- every closed moment of the week is handled as the reading says -----------------------
