@@ -21,6 +21,7 @@ from oncall import keys
 from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
 from oncall.redisconn import text_map
+from oncall.telephony import HTTP_TIMEOUT
 from rotas.incident import fit, page_text
 from rotas.phone import mask
 from workers import queues
@@ -28,8 +29,9 @@ from workers.escalation import escalate_now
 from workers.runtime import connection, runtime
 
 log = logging.getLogger(__name__)
-MAX_TRIES = 4  # sends of one page before the engineer is called instead
-SENDING_TIMEOUT = 12.0  # seconds: longer than the Twilio HTTP timeout
+MAX_TRIES = queues.RETRIES  # sends of one page before the engineer is called instead: the
+# job's retries give it that many runs, and one more for the call
+SENDING_TIMEOUT = HTTP_TIMEOUT + 4.0  # seconds: longer than the Twilio HTTP timeout
 STOPPED = 21610  # the recipient replied STOP: Twilio blocks every SMS to them
 
 

@@ -15,6 +15,8 @@ import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
+from oncall.telephony import HTTP_TIMEOUT
+
 PAGES = "pages"  # pages, escalation steps and lead notices: always first
 SMS = "sms"  # follow-up SMS to callers
 ALL = (PAGES, SMS)
@@ -22,10 +24,11 @@ RESULT_TTL = 86400  # a finished job's id stays taken this long: duplicates are 
 # A job does one Twilio request (8 s timeout) and maybe one reconciliation list. The timeout
 # also bounds recovery: a SimpleWorker sends no heartbeat while a job runs, so RQ declares a
 # job abandoned at its start + timeout + 60 s; 18 s keeps a lost page's retry near 80 s.
-JOB_TIMEOUT = 18
+JOB_TIMEOUT = HTTP_TIMEOUT + 10  # a send that hangs is killed, then retried
+RETRIES = 4  # RQ's retries of a failing job (so a page gets 1 + RETRIES runs)
 
 
-def jittered_retry(max_tries: int = 4, base: float = 2.0) -> Retry:
+def jittered_retry(max_tries: int = RETRIES, base: float = 2.0) -> Retry:
     """Exponential backoff with jitter (RQ's Retry has none): 2, 4, 8, 16 s, each +-30%."""
     return Retry(
         max=max_tries,

@@ -24,10 +24,10 @@ from rq import SimpleWorker
 import workers.escalation
 import workers.followup
 import workers.paging  # noqa: F401  imported once: jobs start warm
-from config.settings import Settings
 from oncall import masking
 from oncall.redisconn import connect
 from workers.queues import ALL
+from workers.runtime import runtime
 
 WORKER_TTL = 20  # the idle dequeue wakes every worker_ttl - 15 s to run maintenance
 MAINTENANCE_INTERVAL = 5
@@ -38,7 +38,7 @@ log = logging.getLogger("workers.run")
 
 
 def child() -> None:
-    settings = Settings.from_env()
+    settings = runtime().settings  # one Settings per process; vendors load before the first job
     client = connect(settings)
     threading.Thread(
         target=_sweep_forever, args=(client, settings), daemon=True, name="sweep"
