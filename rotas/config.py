@@ -23,7 +23,6 @@ from rotas.hours import (
     parse_date,
     parse_days,
     parse_span,
-    subtract,
 )
 from rotas.phone import InvalidNumber, to_e164
 from rotas.policy import (
@@ -119,7 +118,6 @@ def parse_policy(data, problems: Problems) -> VendorPolicy | None:
         desk_phones=desk.take("phones", lambda v, s: _phones(v, s, phone), default=()),
         desk_hours=desk_hours or WeeklyHours(((),) * 7),
         breaks=breaks,
-        desk_open_week=_open_week(desk_hours, breaks),
         duty_phones=duty.take("phones", lambda v, s: _phones(v, s, phone), default=()),
         duty_hours=duty.take("hours", _duty_hours, default=None),
         closures=top.take("closures", _closures, default=()),
@@ -269,15 +267,6 @@ def _breaks(value, s: Section) -> tuple[Break, ...]:
         if days and span:
             out.append(Break(str(name), days, span))
     return tuple(out)
-
-
-def _open_week(hours: WeeklyHours | None, breaks) -> tuple:
-    if hours is None:
-        return ((),) * 7
-    return tuple(
-        subtract(hours.days[d], normalise([b.span for b in breaks if d in b.days]))
-        for d in range(7)
-    )
 
 
 def _closures(value, s: Section) -> tuple[Closure, ...]:

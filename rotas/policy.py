@@ -6,9 +6,10 @@ Plain frozen values, built by `rotas.config.parse_policy` from a vendor YAML fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rotas.calendar import Closure, HolidayCalendar
-from rotas.hours import Day, Span, WeeklyHours, zone
+from rotas.hours import Day, Span, WeeklyHours, normalise, subtract, zone
 from rotas.phone import E164
 from rotas.rota import Person, Rota
 
@@ -84,7 +85,6 @@ class VendorPolicy:
     desk_phones: tuple[E164, ...]
     desk_hours: WeeklyHours
     breaks: tuple[Break, ...]
-    desk_open_week: tuple[Day, ...]  # desk hours with breaks removed, per weekday
     duty_phones: tuple[E164, ...]  # rung after the rota's members, if any
     duty_hours: WeeklyHours | None  # None: whenever the desk is closed
     closures: tuple[Closure, ...]
@@ -99,6 +99,14 @@ class VendorPolicy:
     # calendar never changes once loaded, and a decision asks the same questions again.
     # (init=False: dataclasses.replace gives the new policy an empty memo of its own)
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @cached_property
+    def desk_open_week(self) -> tuple[Day, ...]:
+        """Desk hours with breaks removed, per weekday (derived: never out of step)."""
+        if self.desk_hours is None:
+            return ((),) * 7
+        breaks = [normalise([b.span for b in self.breaks if d in b.days]) for d in range(7)]
+        return tuple(subtract(self.desk_hours.days[d], breaks[d]) for d in range(7))
 
     @property
     def zone(self):
