@@ -76,6 +76,10 @@ class Closure:
 
 def closed_reason(policy: VendorPolicy, d: date) -> str | None:
     """Why `d` is a closed day ('Maundy Thursday is a public holiday in Norway'), or None."""
+    return memoised(policy, ("closed", d), _closed_reason, policy, d)
+
+
+def _closed_reason(policy: VendorPolicy, d: date) -> str | None:
     holiday = policy.holidays.name(d)
     if holiday:
         return f"{holiday} is a public holiday in {COUNTRY_NAMES[policy.country]}"

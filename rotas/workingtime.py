@@ -10,7 +10,7 @@ from datetime import timedelta
 import pendulum
 
 from rotas.calendar import desk_day, desk_openings, local, memoised, open_intervals
-from rotas.hours import local_date
+from rotas.hours import local_date, local_instant
 from rotas.policy import ResponseTarget, VendorPolicy
 
 HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlines
@@ -37,8 +37,9 @@ def _first_opening_after(policy: VendorPolicy, d):
 def _first_opening(policy: VendorPolicy, d):
     for i in range(1, HORIZON_DAYS + 1):
         day = d + timedelta(days=i)
-        if desk_day(policy, day):  # cheaper than openings for the days walked past
-            return desk_openings(policy, day)[0].start
+        spans = desk_day(policy, day)
+        if spans:
+            return local(policy, local_instant(policy.tz, day, spans[0].start))
     return None
 
 
@@ -65,10 +66,11 @@ def end_of_working_day(policy: VendorPolicy, at, n: int):
 def _end_of_working_day(policy: VendorPolicy, d, n: int):
     for i in range(1, HORIZON_DAYS):
         day = d + timedelta(days=i)
-        if desk_day(policy, day):  # cheaper than openings for the days walked past
+        spans = desk_day(policy, day)
+        if spans:
             n -= 1
             if n == 0:
-                return desk_openings(policy, day)[-1].end
+                return local(policy, local_instant(policy.tz, day, spans[-1].end))
     return None
 
 
