@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rotas.phone import caller_number, mask
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config" / "vendors"
 
@@ -21,6 +23,10 @@ class Settings:
     escalation_minute: float = 60.0  # seconds per policy minute; tests shorten it, never mock
     storm_window_minutes: int = 30  # calls attach to an open incident seen this recently
     summary_minutes: int = 5  # at most one "+N more calls" SMS per engineer per this
+    # A human the fallback dials when the dialled number's vendor is unknown (no config and
+    # no last good version loads): the last resort needs no config file and no Redis.
+    fallback_number: str | None = None
+    problems: tuple[str, ...] = ()  # settings given but invalid (ignored; logged at start-up)
 
     @property
     def storm_window_s(self) -> int:
@@ -29,6 +35,7 @@ class Settings:
     @classmethod
     def from_env(cls, env=None) -> Settings:
         env = os.environ if env is None else env
+        fallback_number, problems = _fallback_number(env.get("ONCALL_FALLBACK_NUMBER"))
         return cls(
             config_dir=Path(env.get("ONCALL_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
             redis_url=env.get("REDIS_URL") or None,
@@ -41,4 +48,18 @@ class Settings:
                 env.get("ONCALL_STORM_WINDOW_MINUTES") or cls.storm_window_minutes
             ),
             summary_minutes=int(env.get("ONCALL_SUMMARY_MINUTES") or cls.summary_minutes),
+            fallback_number=fallback_number,
+            problems=problems,
         )
+
+
+def _fallback_number(raw: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """ONCALL_FALLBACK_NUMBER as E.164; an invalid one is a problem, never a failed start
+    (the app must boot to answer calls at all)."""
+    if not (raw or "").strip():
+        return None, ()
+    number = caller_number(raw)
+    if number is None:
+        problem = f"{mask(raw.strip())} is not an E.164 number like +4721000022"
+        return None, (f"ONCALL_FALLBACK_NUMBER: {problem}",)
+    return number, ()

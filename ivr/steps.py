@@ -223,25 +223,56 @@ def recorded(call: Call, ctx: Context) -> Reply:
     return Reply(sp.response, effects)
 
 
-def fallback(policy: VendorPolicy | None) -> VoiceResponse:
-    """For Twilio's Fallback URL and for Redis outages: no state, dial the emergency number,
-    then take a recording. Never 'an application error has occurred'."""
+def fallback(
+    policy: VendorPolicy | None, call: Call, last_resort: str | None = None, action: str = ""
+) -> VoiceResponse:
+    """For Twilio's Fallback URL, for Redis outages and for numbers no loaded vendor answers:
+    no state, no config file, no Redis. Dial the vendor's emergency number (no vendor: the
+    `last_resort` number from the settings), then take a recording whose result comes back
+    to `action` (the fallback URL: never a step that needs Redis). Never silence, never
+    'an application error has occurred'."""
+    if call.recording_url:  # the recording below is done
+        return _fallback_recorded(policy)
     if policy is None:
-        return unknown_number()
+        return unknown_number(last_resort, action)
+    number = policy.emergency or (policy.duty_phones + policy.desk_phones)[0]
     sp = _Speaker(policy)
     sp.say("apology")
-    number = policy.emergency or (policy.duty_phones + policy.desk_phones)[0]
-    dial = sp.response.dial(timeout=30, answer_on_bridge=True)
-    dial.number(number)
+    sp.response.dial(timeout=30, answer_on_bridge=True).number(number)
     sp.say("record")
-    sp.response.record(max_length=180, finish_on_key="#", play_beep=True)
-    sp.say("goodbye")
+    _record(sp.response, action, sp.say)
     return sp.response
 
 
-def unknown_number() -> VoiceResponse:
+def unknown_number(last_resort: str | None = None, action: str = "") -> VoiceResponse:
+    """A number whose vendor is unknown (its file is broken and no last good version loads,
+    or no configuration loads at all): the last-resort human if one is set, else a
+    voicemail. In English: nothing says which language the caller speaks."""
     response = VoiceResponse()
-    response.say(prompts.text("en", "unknown_number"), **prompts.voice("en"))
+
+    def say(key: str) -> None:
+        response.say(prompts.text("en", key), **prompts.voice("en"))
+
+    if last_resort:
+        say("apology")
+        response.dial(timeout=30, answer_on_bridge=True).number(last_resort)
+    say("record")
+    _record(response, action, say)
+    return response
+
+
+def _record(response: VoiceResponse, action: str, say) -> None:
+    """A voicemail whose result goes to `action`; an empty one (silence, or the caller hung
+    up) is not posted, and Twilio goes on to the goodbye."""
+    response.record(max_length=180, finish_on_key="#", play_beep=True, action=action or None)
+    say("goodbye")
+    response.hangup()
+
+
+def _fallback_recorded(policy: VendorPolicy | None) -> VoiceResponse:
+    response, lang = VoiceResponse(), policy.language if policy else "en"
+    for key in ("recorded", "goodbye"):
+        response.say(prompts.text(lang, key), **prompts.voice(lang))
     response.hangup()
     return response
 

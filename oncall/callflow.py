@@ -40,9 +40,8 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
             sid, call.query.get("i"), sms_for, open_for
         )
     policy = svc.vendors.get(record.get("vendor", "")) or dialled
-    if policy is None:
-        log.warning(mask_text(f"call {sid} to unknown number {call.to}"))
-        return steps.unknown_number()
+    if policy is None:  # no vendor file (or last good version) for this number loads
+        return svc.fallback(call)
     local_now = sms_for[1] if sms_for and policy is dialled else now.in_timezone(policy.zone)
     reference, abusive = record.get("reference"), False
     if not reference:

@@ -50,12 +50,12 @@ def voice(step: str):
     svc = services()
     call = parse_call(request.form, request.args)
     if step not in steps.STEPS:  # the Fallback URL, or a step we do not know
-        return twiml(steps.fallback(svc.by_number.get(call.to)))
+        return twiml(svc.fallback(call))
     try:
         return twiml(handle_voice(svc, step, call))
     except Exception:  # Redis down, or a bug: the caller must still reach a human
         log.exception("voice step %s failed; answering with the fallback", step)
-        return twiml(steps.fallback(svc.by_number.get(call.to)))
+        return twiml(svc.fallback(call))
 
 
 @bp.post("/sms")
