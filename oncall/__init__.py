@@ -13,8 +13,9 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
     """The web app, configured from the environment unless `settings` is given."""
     from oncall import masking, redisconn, webhooks
     from oncall.clock import SystemClock
+    from oncall.lastgood import LastGood
     from oncall.services import Services
-    from oncall.vendors import load_vendors
+    from oncall.vendors import load_registry
 
     settings = settings or Settings.from_env()
     logging.basicConfig(
@@ -23,13 +24,29 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
     masking.install()
     app = Flask(__name__)
     client = redis_client if redis_client is not None else redisconn.connect(settings)
+    # Never raises: a bad vendor file is served from its last good version or left out.
+    registry = load_registry(settings.config_dir, LastGood(client))
+    registry.log()
+    _log_settings(settings)
     app.extensions["oncall"] = Services.build(
-        settings, clock or SystemClock(), client, load_vendors(settings.config_dir)
+        settings, clock or SystemClock(), client, registry.policies
     )
     app.register_blueprint(webhooks.bp)
 
     @app.get("/healthz")
     def healthz():
-        return {"ok": True, "vendors": sorted(app.extensions["oncall"].vendors)}
+        vendors = sorted(app.extensions["oncall"].vendors)
+        return {"ok": True, "vendors": vendors, "config_errors": len(registry.errors)}
 
     return app
+
+
+def _log_settings(settings: Settings) -> None:
+    log = logging.getLogger("oncall")
+    for problem in settings.problems:
+        log.error("settings: %s", problem)
+    if not settings.fallback_number:
+        log.warning(
+            "settings: no ONCALL_FALLBACK_NUMBER: a call to a number no vendor answers "
+            "gets a voicemail, not a human"
+        )

@@ -79,6 +79,13 @@ def check_policy_file(path: str | Path) -> tuple[VendorPolicy | None, list[Probl
         return _check_policy_text(text, source, Path(path).stem)
 
 
+def check_policy_text(text: str, source: str, stem: str):
+    """check_policy_file for text already read (a vendor's last good version, kept elsewhere):
+    `source` names it in problems, `stem` is the vendor id the text must declare."""
+    with gc_paused():
+        return _check_policy_text(text, source, stem)
+
+
 def _check_policy_text(text: str, source: str, stem: str):
     data, problems = load_yaml(text, source)
     if data is None or not hasattr(data, "lines"):  # a syntax error, or not a mapping at all
