@@ -13,9 +13,10 @@ import pendulum
 
 from config.settings import Settings
 from oncall import cli_output as out
-from oncall.vendors import load_vendor, vendor_files
+from oncall.vendors import duplicate_claims, load_vendor, vendor_files
 from rotas.config import check_policy_file
 from rotas.hours import parse_date, parse_instant
+from rotas.inbound import duplicate_problems
 from rotas.phone import caller_number
 from rotas.policy import VendorPolicy
 from rotas.routing import decide
@@ -132,6 +133,7 @@ def cmd_check(args, settings: Settings) -> int:
         raise UsageError("--months must be at least 1")
     start = _date(args.start, "--from") if args.start else pendulum.today().date()
     errors = warnings = gaps = 0
+    loaded = []
     for path in files:
         policy, problems = check_policy_file(path)
         for problem in problems:
@@ -140,12 +142,26 @@ def cmd_check(args, settings: Settings) -> int:
         warnings += sum(p.level == "warning" for p in problems)
         if policy is None:
             continue
+        loaded.append((policy.id, policy, path, None))
         begin = pendulum.datetime(start.year, start.month, start.day, tz=policy.tz)
         found = coverage_gaps(policy, begin, begin.add(months=args.months))
         gaps += len(found)
         print(out.check_summary(path, policy, found, args.months))
+    errors += _check_duplicate_inbound(loaded)
     print(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s), {gaps} coverage gap(s)")
     return 1 if errors or (args.strict and (warnings or gaps)) else 0
+
+
+def _check_duplicate_inbound(loaded) -> int:
+    """A number belongs to one vendor: every file and line claiming a shared one, as errors."""
+    lines = [
+        line
+        for number, claims in duplicate_claims(loaded).items()
+        for line in duplicate_problems(number, claims)
+    ]
+    for line in lines:
+        print(line)
+    return len(lines)
 
 
 def cmd_rota_show(args, settings: Settings) -> int:
