@@ -66,16 +66,23 @@ class Plan:
         return cls(steps, data.get("repeat", 0), lead)
 
 
-def freeze_plan(policy: VendorPolicy, rule: Rule, at) -> Plan:
+def freeze_plan(policy: VendorPolicy, rule: Rule, at, *, covered: bool = True) -> Plan:
     """Resolve every target of `rule`'s page steps at instant `at`. A target nobody holds
-    (an empty layer) is left out; a step left with no targets is dropped."""
+    (an empty layer) is left out; a step left with no targets is dropped.
+
+    Someone must know when a caller reached nobody on duty: when nobody is on duty at `at`
+    (`covered` False: a coverage gap), the plan is the lead, paged at once (the rota's
+    engineers are off duty); a plan that names no lead stays as resolved."""
     shifts = {s.layer: s for s in on_duty(policy.rota, at)}
     steps = []
     for step in rule.page:
         targets = tuple(t for t in (_resolve(policy, name, shifts) for name in step.targets) if t)
         if targets:
             steps.append(PlanStep(step.after, _unique(targets)))
-    return Plan(tuple(steps), rule.repeat, lead_of(policy, rule, shifts))
+    lead = lead_of(policy, rule, shifts)
+    if lead is not None and not covered:
+        return Plan((PlanStep(0, (lead,)),), rule.repeat, lead)
+    return Plan(tuple(steps), rule.repeat, lead)
 
 
 def lead_of(policy: VendorPolicy, rule: Rule, shifts) -> Target | None:

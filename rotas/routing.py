@@ -9,6 +9,7 @@ from itertools import takewhile
 import pendulum
 
 from rotas.calendar import closed_reason, desk_day, duty_day, local
+from rotas.escalation import lead_of
 from rotas.hours import DAY_LABELS, clock, contains, local_date, minute_of_day
 from rotas.policy import Rule, Severity, VendorPolicy
 from rotas.rota import Shift, on_duty
@@ -59,7 +60,13 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
     is_open = span is not None
     why = _why_open(policy, span) if is_open else _why_closed(policy, day, minute)
     rule = sev.open if is_open else sev.closed
-    route, dial, how, shifts = _route(policy, sev, rule, t, ts, day, minute)
+    route, dial, how, shifts, covered = _route(policy, sev, rule, t, ts, day, minute)
+    if route == "written":
+        page = ()
+    elif covered:
+        page = page_numbers(policy, rule, shifts, t, ts)
+    else:
+        page = gap_page_numbers(policy, rule, t, ts)
     return Decision(
         vendor=policy.id,
         severity=sev.id,
@@ -67,36 +74,54 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
         open=is_open,
         route=route,
         dial=dial,
-        page=() if route == "written" else page_numbers(policy, rule, shifts, t, ts),
+        page=page,
         reason=f"{why}; {how}",
         respond_by=deadline(policy, t, sev.respond, ts) if with_deadline else None,
-        covered=bool(dial) or rule.route == "written",
+        covered=covered,
     )
 
 
 def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, ts: float, day, minute: int):
-    """(route, dial, explanation, shifts on duty)."""
+    """(route, dial, explanation, shifts on duty, covered)."""
     name = sev.text("label", "en")
     if rule.route == "written":
-        return "written", (), f"{name} is reported in writing ({_channels(policy)})", []
+        return "written", (), f"{name} is reported in writing ({_channels(policy)})", [], True
     if rule.route == "desk":
         if not policy.desk_phones:
-            return "desk", (), f"{name} goes to the desk, but it has no phone number", []
-        return "desk", policy.desk_phones, f"{name} goes to the desk", []
+            return "desk", (), f"{name} goes to the desk, but it has no phone number", [], False
+        return "desk", policy.desk_phones, f"{name} goes to the desk", [], True
     if contains(duty_day(policy, day), minute) is None:
-        return (
-            "written",
-            (),
-            f"{name} goes to the duty rota, but the duty window does not "
-            f"cover this time, so nobody is on duty",
-            [],
-        )
+        why = f"{name} goes to the duty rota, but the duty window does not cover this time"
+        return _uncovered(policy, rule, f"{why}, so nobody is on duty")
     shifts = on_duty(policy.rota, t, ts)
     dial = _duty_dial(policy, shifts)
-    who = "; ".join(_describe_shift(s, t) for s in shifts) or "the duty phone is rung"
     if not dial:
-        who = "nobody is on the rota"
-    return "oncall", dial, f"{name} goes to the duty rota; {who}", shifts
+        return _uncovered(policy, rule, f"{name} goes to the duty rota; nobody is on the rota")
+    who = "; ".join(_describe_shift(s, t) for s in shifts) or "the duty phone is rung"
+    return "oncall", dial, f"{name} goes to the duty rota; {who}", shifts, True
+
+
+def _uncovered(policy: VendorPolicy, rule: Rule, why: str):
+    """A duty call with nobody on duty (a coverage gap) still reaches someone, else a
+    voicemail, and the lead is paged: it is never told to write and hung up on."""
+    dial = uncovered_dial(policy)
+    if policy.duty_phones:
+        then = "the duty phone is rung"
+    elif dial:
+        then = "the emergency number is rung"
+    else:
+        then = "the caller can leave a voicemail"
+    if lead_of(policy, rule, {}) is not None:
+        then += ", and the lead is paged"
+    return "oncall", dial, f"{why}; {then}", [], False
+
+
+def uncovered_dial(policy: VendorPolicy) -> tuple[str, ...]:
+    """Whom a duty call rings when nobody is on duty: the duty phones, else the vendor's
+    emergency number; () when it has neither (the caller leaves a voicemail)."""
+    if policy.duty_phones:
+        return policy.duty_phones
+    return (policy.emergency,) if policy.emergency else ()
 
 
 def duty_numbers(policy: VendorPolicy, at) -> tuple[str, ...]:
@@ -118,6 +143,13 @@ def page_numbers(
     by_layer = {s.layer: s for s in shifts}
     people = (policy.person_for(t, by_layer) for t in targets)
     return _unique([p.phone for p in people if p])
+
+
+def gap_page_numbers(policy: VendorPolicy, rule: Rule, at, ts: float | None = None):
+    """Numbers paged at once when nobody is on duty: as `freeze_plan(covered=False)`, the
+    lead, else (a plan that names no lead) the rule's own first step."""
+    lead = lead_of(policy, rule, {})
+    return (lead.phone,) if lead else page_numbers(policy, rule, [], at, ts)
 
 
 def _why_open(policy: VendorPolicy, span) -> str:

@@ -53,15 +53,20 @@ def change_points(policy: VendorPolicy, start, end) -> list:
 
 
 def timetable(policy: VendorPolicy, severity_id: str, start, end) -> list[Change]:
-    """Each instant in [start, end) where the route or the dial list changes (the first entry
-    is the routing at `start`)."""
+    """Each instant in [start, end) where the route, the dial list or the coverage changes
+    (the first entry is the routing at `start`)."""
     out: list[Change] = []
     for at in change_points(policy, start, end):
         decision = decide(policy, severity_id, at, with_deadline=False)
         prev = out[-1].decision if out else None
-        if prev is None or (decision.route, decision.dial) != (prev.route, prev.dial):
+        if prev is None or _key(decision) != _key(prev):
             out.append(Change(local(policy, at), decision))
     return out
+
+
+def _key(d: Decision) -> tuple:
+    """What makes a routing change: a gap rings the same phones as a covered time may."""
+    return d.route, d.dial, d.covered
 
 
 def coverage_gaps(policy: VendorPolicy, start, end) -> list[Gap]:

@@ -21,6 +21,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from rotas.calendar import in_duty_window, is_open
+from rotas.escalation import lead_of
 from rotas.hours import zone
 from rotas.rota import on_call_at, on_duty, shifts_between
 from rotas.routing import ROUTES, decide
@@ -223,18 +224,21 @@ def test_every_instant_gets_exactly_one_consistent_route(case):
     elif d.route == "desk":
         assert d.dial == policy.desk_phones and d.dial
     else:
-        assert in_duty_window(policy, at)
         people = [s.person.phone for s in on_duty(policy.rota, at) if s.person]
-        assert set(d.dial) == set(people) | set(policy.duty_phones)
+        on_duty_now = in_duty_window(policy, at) and bool(people or policy.duty_phones)
+        if on_duty_now:
+            assert set(d.dial) == set(people) | set(policy.duty_phones)
+            if people:
+                assert d.dial[0] == people[0]  # primary first
+        else:  # nobody on duty: the duty phones, else the emergency number; the lead paged
+            assert d.dial == (policy.duty_phones or (policy.emergency,))
+            lead = lead_of(policy, rule, {})
+            assert d.page == ((lead.phone,) if lead else d.page)
         assert len(set(d.dial)) == len(d.dial)
-        if people:
-            assert d.dial[0] == people[0]  # primary first
-    # uncovered only when a human route reaches nobody
-    assert d.covered == (bool(d.dial) or rule.route == "written")
-    if not d.dial and d.route != "written":
-        assert not d.covered
-        assert not policy.duty_phones
-        assert all(s.person is None for s in on_duty(policy.rota, at))
+        assert d.covered == on_duty_now
+    # uncovered only when a human route reaches nobody on duty
+    if d.route != "oncall":
+        assert d.covered == (bool(d.dial) or rule.route == "written")
     assert utc(d.at) == at and d.at.utcoffset() == at.astimezone(ZoneInfo(TZ[vid])).utcoffset()
     assert d.reason.startswith("The desk is open") == d.open
 
