@@ -27,6 +27,11 @@ class Settings:
     # no last good version loads): the last resort needs no config file and no Redis.
     fallback_number: str | None = None
     problems: tuple[str, ...] = ()  # settings given but invalid (ignored; logged at start-up)
+    # Abuse limits. A caller over the call limit is not rejected: the call goes straight to a
+    # short recording (no menu, no SMS, nobody rung, no incident). Only accepted calls count.
+    calls_per_caller_per_10_min: int = 8
+    sms_per_caller_per_day: int = 3  # follow-up SMS to one caller per vendor-local day
+    sms_per_hour: int = 200  # follow-up SMS to all callers together (SMS-pumping fraud)
 
     @property
     def storm_window_s(self) -> int:
@@ -50,6 +55,13 @@ class Settings:
             summary_minutes=int(env.get("ONCALL_SUMMARY_MINUTES") or cls.summary_minutes),
             fallback_number=fallback_number,
             problems=problems,
+            calls_per_caller_per_10_min=int(
+                env.get("ONCALL_CALLS_PER_CALLER_PER_10_MIN") or cls.calls_per_caller_per_10_min
+            ),
+            sms_per_caller_per_day=int(
+                env.get("ONCALL_SMS_PER_CALLER_PER_DAY") or cls.sms_per_caller_per_day
+            ),
+            sms_per_hour=int(env.get("ONCALL_SMS_PER_HOUR") or cls.sms_per_hour),
         )
 
 

@@ -29,6 +29,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Your reference is {reference}.",
         "sms": "You will get a text message with the address and your reference.",
         "recorded": "Thank you, your message has been recorded.",
+        "limited": "We have had many calls from your number. Please leave a short message "
+        "after the tone, and press the hash key when you are done.",
         "known": "This fault is already known, and the duty engineer is working on it. "
         "You can leave a message after the tone, and press the hash key when you are done.",
         "goodbye": "Thank you for calling. Goodbye.",
@@ -55,6 +57,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Referansen din er {reference}.",
         "sms": "Du får en SMS med adressen og referansen.",
         "recorded": "Takk, beskjeden er tatt opp.",
+        "limited": "Vi har fått mange anrop fra nummeret ditt. Legg igjen en kort beskjed "
+        "etter tonen, og trykk firkant når du er ferdig.",
         "known": "Feilen er allerede kjent, og vakthavende jobber med den. Du kan legge igjen "
         "en beskjed etter tonen, og trykke firkant når du er ferdig.",
         "goodbye": "Takk for at du ringte. Ha det bra.",
@@ -80,6 +84,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Referansen din er {reference}.",
         "sms": "Du får ein SMS med adressa og referansen.",
         "recorded": "Takk, meldinga er teken opp.",
+        "limited": "Vi har fått mange oppringingar frå nummeret ditt. Legg att ei kort "
+        "melding etter tonen, og trykk firkant når du er ferdig.",
         "known": "Feilen er alt kjend, og vakthavande arbeider med han. Du kan leggje att ei "
         "melding etter tonen, og trykkje firkant når du er ferdig.",
         "goodbye": "Takk for at du ringde. Ha det bra.",
@@ -104,6 +110,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Ditt referensnummer är {reference}.",
         "sms": "Du får ett sms med adressen och referensnumret.",
         "recorded": "Tack, ditt meddelande är inspelat.",
+        "limited": "Vi har fått många samtal från ditt nummer. Lämna ett kort meddelande "
+        "efter tonen och tryck fyrkant när du är klar.",
         "known": "Felet är redan känt och beredskapen arbetar med det. Du kan lämna ett "
         "meddelande efter tonen och trycka fyrkant när du är klar.",
         "goodbye": "Tack för att du ringde. Hej då.",

@@ -7,6 +7,11 @@ enqueue a page or the caller SMS, mark a screened call accepted). No IO here.
     incoming -> menu (x3) -> desk:    Dial desk numbers     -> dial_result -> duty | voicemail
                           -> oncall:  Dial rota[i] + screen -> dial_result -> rota[i+1] | voicemail
                           -> written: channels, reference, goodbye
+    incoming (caller over the call-rate limit) -> a short recording only
+
+One engineer, one ring, per incident: a step that rings the duty rota after opening (or
+attaching to) an incident also returns the answer for a call that does not hold the
+incident's ring (`Reply.if_known`); the shell picks one after the atomic open-or-attach.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import prompts
 from rotas.calendar import is_open
 from rotas.policy import Severity, VendorPolicy
-from rotas.routing import decide, duty_numbers
+from rotas.routing import decide, duty_numbers, uncovered_dial
 
 MAX_MENU_TRIES = 3
+LIMITED_RECORDING = 60  # seconds: the recording of a caller over the call-rate limit
 DIAL_TIMEOUT = 20  # seconds a phone rings before the next one
 SCREEN_TIMEOUT = 8
 ANSWERED = ("completed", "answered")
@@ -47,7 +53,8 @@ class Context:
     record: dict[str, str]  # the call record so far
     url: object  # url(step, **query) -> absolute webhook URL
     accepted: bool = False  # the screened leg for this attempt pressed 1
-    abusive: bool = False  # caller over the call-rate limit: reject
+    abusive: bool = False  # caller on the block list: reject
+    limited: bool = False  # caller over the call-rate limit: a short recording only
     sms_ok: bool = False  # the caller may get the follow-up SMS (mobile, allowed, under caps)
     known_incident: tuple[str, int] | None = None  # (id, rank) of an open incident (storms)
 
@@ -63,6 +70,9 @@ class Effect:
 class Reply:
     response: VoiceResponse | str  # TwiML, or TwiML already rendered
     effects: tuple[Effect, ...] = ()
+    # The answer instead, when the incident this reply opens or attaches to was already put
+    # through to the engineer by another call: its effects are carried out in addition.
+    if_known: Reply | None = None
 
 
 class _Speaker:
@@ -90,8 +100,26 @@ def incoming(call: Call, ctx: Context) -> Reply:
     if ctx.abusive:
         response = VoiceResponse()
         response.reject(reason="busy")
-        return Reply(response, (Effect("event", {"text": "rejected: call-rate limit"}),))
+        return Reply(response, (Effect("event", {"text": "rejected: blocked number"}),))
+    if ctx.limited:
+        return _limited(ctx)
     return Reply(_greeting(ctx, is_open(ctx.policy, ctx.now)))
+
+
+def _limited(ctx: Context) -> Reply:
+    """Over the call-rate limit: no menu, no SMS, nobody rung, no incident; a short
+    recording, so that a caller who may have a critical fault is still heard."""
+    sp = _Speaker(ctx.policy)
+    sp.say("greeting", vendor=ctx.policy.name)
+    sp.say("limited")
+    sp.say("reference", reference=prompts.spell(ctx.reference))
+    sp.response.record(
+        max_length=LIMITED_RECORDING, finish_on_key="#", play_beep=True, action=ctx.url("recorded")
+    )
+    sp.say("goodbye")
+    sp.response.hangup()
+    note = Effect("event", {"text": "over the call-rate limit: recording only"}, once="limited")
+    return Reply(sp.response, (note, Effect("call", {"outcome": "rate limited"})))
 
 
 def _greeting(ctx: Context, desk_open: bool) -> str:
@@ -112,6 +140,8 @@ def _greeting(ctx: Context, desk_open: bool) -> str:
 def menu(call: Call, ctx: Context) -> Reply:
     """A digit chose a severity; anything else re-prompts; after 3 tries, the most severe
     severity that may phone in (a caller who cannot use the menu still reaches a human)."""
+    if ctx.limited:
+        return _limited(ctx)
     attempt = _int(call.query.get("attempt"), 1)
     sev = _by_digit(ctx.policy, call.digits)
     if sev is not None:
@@ -148,18 +178,32 @@ def dial_result(call: Call, ctx: Context) -> Reply:
         sp.response.hangup()
         return Reply(sp.response, (outcome, Effect("call", {"outcome": f"connected {route}"})))
     if route == "desk" and sev.closed.route == "duty":
-        numbers = duty_numbers(ctx.policy, ctx.now)
-        if numbers:
-            sp.say("connect_duty")
-            _dial_duty(sp, call, ctx, sev, numbers, 0)
-            page = _incident_effect(sev, "closed", once="incident-desk")
-            return Reply(sp.response, (outcome, Effect("call", {"dial": " ".join(numbers)}), page))
+        return _desk_to_duty(call, ctx, sev, outcome)
     numbers = ctx.record.get("dial", "").split()
     if route == "oncall" and index + 1 < len(numbers):
         _dial_duty(sp, call, ctx, sev, numbers, index + 1)
         return Reply(sp.response, (outcome,))
     _voicemail(sp, ctx)
     return Reply(sp.response, (outcome, Effect("call", {"outcome": "voicemail"})))
+
+
+def _desk_to_duty(call: Call, ctx: Context, sev: Severity, outcome: Effect) -> Reply:
+    """The desk did not answer a duty severity: the duty rota (nobody on duty: the duty or
+    emergency number, else a voicemail), paging by the closed-desk plan."""
+    numbers = duty_numbers(ctx.policy, ctx.now)
+    covered = bool(numbers)
+    numbers = numbers or uncovered_dial(ctx.policy)
+    effects = [outcome, Effect("call", {"dial": " ".join(numbers)})]
+    if sev.closed.page:
+        effects.append(_incident_effect(sev, "closed", covered, once="incident-desk"))
+    sp = _Speaker(ctx.policy)
+    if not numbers:
+        _voicemail(sp, ctx)
+        return Reply(sp.response, (*effects, Effect("call", {"outcome": "voicemail"})))
+    sp.say("connect_duty")
+    _dial_duty(sp, call, ctx, sev, numbers, 0)
+    known = _known(ctx) if sev.closed.page else None
+    return Reply(sp.response, tuple(effects), known)
 
 
 def desk_option(call: Call, ctx: Context) -> Reply:
@@ -307,8 +351,9 @@ def _menu(sp: _Speaker, ctx: Context, attempt: int) -> None:
 
 def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
     decision = decide(ctx.policy, sev.id, ctx.now)
-    sp = _Speaker(ctx.policy)
+    rule = sev.open if decision.open else sev.closed
     sms = ctx.sms_ok and bool(call.caller)  # the follow-up SMS is sent, and promised
+    pages = decision.route != "written" and bool(rule.page)
     effects = [
         Effect(
             "call",
@@ -321,47 +366,59 @@ def _route(call: Call, ctx: Context, sev: Severity, how: str) -> Reply:
         ),
         Effect("event", {"text": f"{how}: {sev.id} -> {decision.route}"}, once="route"),
     ]
-    if decision.page:  # first: the page is enqueued before the caller's SMS
+    if pages:  # first: the page is enqueued before the caller's SMS
         state = "open" if decision.open else "closed"
-        effects.append(_incident_effect(sev, state, once="incident"))
+        effects.append(_incident_effect(sev, state, decision.covered, once="incident"))
     if sms:
         effects.append(Effect("caller_sms", {"caller": call.caller}, once="caller_sms"))
     else:
         note = "no follow-up SMS for this caller id"
         effects.append(Effect("event", {"text": note}, once="no-sms"))
-    known = ctx.known_incident
-    if decision.route == "oncall" and known and known[1] <= sev.digit:
-        sp.say("known")  # a call storm: the engineer is on it; no second page, no ringing
-        sp.say("reference", reference=prompts.spell(ctx.reference))
-        _voicemail(sp, ctx, prompt=False)
-        return Reply(sp.response, (*effects, Effect("call", {"outcome": "known fault"})))
-    if decision.route == "written" or not decision.dial:
-        sp.say("written", channels=sp.channels())
-        sp.say("reference", reference=prompts.spell(ctx.reference))
-        if sms:
-            sp.say("sms")
-        if decision.route == "written" and decision.open and sev.open.desk_option:
-            gather = sp.response.gather(
-                num_digits=1, timeout=5, action=ctx.url("desk_option", sev=sev.id)
-            )
-            sp.say("desk_option", node=gather)
-        if decision.route != "written":  # should reach a human, reaches nobody: record
-            _voicemail(sp, ctx)
-        else:
-            sp.say("goodbye")
-            sp.response.hangup()
-        return Reply(sp.response, tuple(effects))
+    if decision.route == "written":
+        return Reply(_written(call, ctx, sev, decision, sms), tuple(effects))
+    sp = _Speaker(ctx.policy)
     sp.say("reference", reference=prompts.spell(ctx.reference))
     sp.say("report", channels=sp.channels())
     if sms:
         sp.say("sms")
+    if not decision.dial:  # nobody to ring (a desk without a phone, nobody on duty): record
+        _voicemail(sp, ctx)
+        return Reply(sp.response, tuple(effects))
     if decision.route == "desk":
         sp.say("connect_desk")
         _dial_desk(sp, ctx, sev, decision.dial)
-    else:
-        sp.say("connect_duty")
-        _dial_duty(sp, call, ctx, sev, decision.dial, 0)
-    return Reply(sp.response, tuple(effects))
+        return Reply(sp.response, tuple(effects))
+    known = _known(ctx)
+    if not pages and ctx.known_incident and ctx.known_incident[1] <= sev.digit:
+        return Reply(known.response, (*effects, *known.effects))  # no incident of its own
+    sp.say("connect_duty")
+    _dial_duty(sp, call, ctx, sev, decision.dial, 0)
+    return Reply(sp.response, tuple(effects), known if pages else None)
+
+
+def _known(ctx: Context) -> Reply:
+    """A call storm: the engineer is on it; no second ring, a message can be left."""
+    sp = _Speaker(ctx.policy)
+    sp.say("known")
+    sp.say("reference", reference=prompts.spell(ctx.reference))
+    _voicemail(sp, ctx, prompt=False)
+    return Reply(sp.response, (Effect("call", {"outcome": "known fault", "dial": ""}),))
+
+
+def _written(call: Call, ctx: Context, sev: Severity, decision, sms: bool) -> VoiceResponse:
+    sp = _Speaker(ctx.policy)
+    sp.say("written", channels=sp.channels())
+    sp.say("reference", reference=prompts.spell(ctx.reference))
+    if sms:
+        sp.say("sms")
+    if decision.open and sev.open.desk_option:
+        gather = sp.response.gather(
+            num_digits=1, timeout=5, action=ctx.url("desk_option", sev=sev.id)
+        )
+        sp.say("desk_option", node=gather)
+    sp.say("goodbye")
+    sp.response.hangup()
+    return sp.response
 
 
 def _dial_desk(sp: _Speaker, ctx: Context, sev: Severity, numbers) -> None:
@@ -401,10 +458,11 @@ def _voicemail(sp: _Speaker, ctx: Context, prompt: bool = True) -> None:
     sp.response.hangup()
 
 
-def _incident_effect(sev: Severity, desk: str, once: str) -> Effect:
+def _incident_effect(sev: Severity, desk: str, covered: bool, once: str) -> Effect:
     """Open an incident (or attach to the open one): the paging plan of the severity's rule
-    for the desk being `desk` ("open" or "closed")."""
-    return Effect("incident", {"severity": sev.id, "desk": desk}, once=once)
+    for the desk being `desk` ("open" or "closed"); with nobody on duty (`covered` False)
+    the lead is paged at once."""
+    return Effect("incident", {"severity": sev.id, "desk": desk, "covered": covered}, once=once)
 
 
 def phone_in_severity(policy: VendorPolicy, at) -> Severity:

@@ -10,15 +10,12 @@ from ivr import steps
 from oncall.masking import mask_text
 from oncall.services import Services
 from oncall.store import SmsAllowance, day_stamp, hour_stamp
-from rotas.phone import sms_eligible
+from rotas.phone import mask, sms_eligible
 from workers.incidents import open_incident
 from workers.queues import enqueue_caller_sms
 
 log = logging.getLogger(__name__)
 
-CALLS_PER_10_MIN = 8  # more from one number is abuse: <Reject> inside the call flow
-SMS_PER_CALLER_PER_DAY = 3
-SMS_PER_HOUR = 200  # all callers together: SMS-pumping fraud shows up here first
 SMS_COUNTRIES = ("NO", "SE", "DK", "FI")
 
 
@@ -29,9 +26,9 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     now = svc.clock.now()
     dialled = svc.by_number.get(call.to)
     sms_for = open_for = None
-    if step == "menu":
-        if dialled and sms_eligible(call.caller, SMS_COUNTRIES):
-            sms_for = (call.caller, now.in_timezone(dialled.zone))
+    if step == "menu" and dialled and sms_eligible(call.caller, SMS_COUNTRIES):
+        sms_for = (call.caller, now.in_timezone(dialled.zone))
+    if step in ("menu", "recorded"):  # storms; a rate-limited caller's recording
         since = now.timestamp() - svc.settings.storm_window_s
         open_for = (dialled.id if dialled else "", since)
     record, accepted, sms_counts, known, sms_taken = {}, False, (0, 0), None, None
@@ -43,14 +40,20 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     if policy is None:  # no vendor file (or last good version) for this number loads
         return svc.fallback(call)
     local_now = sms_for[1] if sms_for and policy is dialled else now.in_timezone(policy.zone)
-    reference, abusive = record.get("reference"), False
+    reference, blocked = record.get("reference"), False
     if not reference:
         first = {"at": local_now.isoformat(), "step": step, "text": "incoming call"}
-        reference, calls, blocked, record = svc.store.start(
-            sid, policy.id, local_now, call.caller, call.to, first if step == "incoming" else None
+        reference, blocked, record = svc.store.start(
+            sid,
+            policy.id,
+            local_now,
+            call.caller,
+            call.to,
+            first if step == "incoming" else None,
+            svc.settings.calls_per_caller_per_10_min,
         )
-        abusive = step == "incoming" and (blocked or calls > CALLS_PER_10_MIN)
-    under_caps = sms_counts[0] < SMS_PER_CALLER_PER_DAY and sms_counts[1] < SMS_PER_HOUR
+    s = svc.settings
+    under_caps = sms_counts[0] < s.sms_per_caller_per_day and sms_counts[1] < s.sms_per_hour
     # A retried webhook answers as the first attempt did: its own SMS raised the counts.
     sms_ok = bool(sms_for) and (under_caps if sms_taken is None else sms_taken)
     if sms_for and not sms_ok:
@@ -58,78 +61,128 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     if known and known[0] == reference:
         known = None  # this call's own incident (a retried webhook)
     ctx = steps.Context(
-        policy, local_now, reference, record, svc.url, accepted, abusive, sms_ok, known
+        policy,
+        local_now,
+        reference,
+        record,
+        svc.url,
+        accepted,
+        abusive=step == "incoming" and blocked,
+        limited=record.get("limited") == "1",
+        sms_ok=sms_ok,
+        known_incident=known,
     )
-    reply = steps.STEPS[step](call, ctx)
-    perform(svc, sid, step, ctx, call.caller, reply.effects)
-    return reply.response
+    return perform(svc, sid, step, ctx, call.caller, steps.STEPS[step](call, ctx))
 
 
-def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, effects) -> None:
-    """Carry out a step's effects. Incidents and jobs are keyed by the call and by
-    deterministic job ids, so a retried webhook never pages or texts twice; then one save
-    records fields and events (an event with a once-key only the first time) and counts the
-    follow-up SMS against its caps; it is enqueued only if they allow it."""
-    fields, events, accepted, now, sms = {}, [], [], ctx.now, None
-    at = now.isoformat()
+class _Results:
+    """What a step's effects add up to: saved in one round trip at the end."""
 
-    def note(text: str) -> dict:
-        return {"at": at, "step": step, "text": text}
+    def __init__(self, step: str, ctx: steps.Context, response):
+        self.step, self.at, self.response = step, ctx.now.isoformat(), response
+        self.fields, self.events, self.accepted = {}, [], []
+        self.sms: SmsAllowance | None = None
 
-    def event(text: str, once: str | None = None) -> None:
-        events.append((once, note(text)))
+    def note(self, text: str) -> dict:
+        return {"at": self.at, "step": self.step, "text": text}
 
-    for e in effects:
-        if e.kind == "call":
-            fields.update(e.data)
-        elif e.kind == "event":
-            event(e.data["text"], e.once)
-        elif e.kind == "recording":
-            fields["recording"] = e.data["url"]
-            event(f"recording {e.data['url']}", e.once)
-            if ctx.record.get("incident"):
-                svc.incidents.event(
-                    ctx.record["incident"],
-                    now.timestamp(),
-                    f"recording from call {ctx.reference}: {e.data['url']}",
-                )
-        elif e.kind == "accept":
-            accepted.append(e.data["attempt"])
-        elif e.kind == "incident":
-            incident_id, attached = open_incident(
-                svc.redis,
-                svc.settings,
-                ctx.policy,
-                e.data["severity"],
-                now,
-                reference=ctx.reference,
-                caller=caller or "",
-                desk=e.data["desk"],
-                call=sid,
-            )
-            fields["incident"] = incident_id
-            event(f"{'attached to' if attached else 'opened'} incident {incident_id}", e.once)
-        elif e.kind == "caller_sms":  # counted against the caps again when saved: the caps
-            sms = SmsAllowance(  # hold even when calls race
-                e.data["caller"],
-                now,
-                SMS_PER_CALLER_PER_DAY,
-                SMS_PER_HOUR,
-                note("follow-up SMS allowed by the caps"),
-                note("no follow-up SMS: rate limit reached"),
-            )
-    if fields or events or accepted or sms:
-        if svc.store.save(sid, fields, events, accepted, sms):
+    def event(self, text: str, once: str | None = None) -> None:
+        self.events.append((once, self.note(text)))
+
+
+def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, reply: steps.Reply):
+    """Carry out a step's effects and return the TwiML to answer with. Incidents and jobs
+    are keyed by the call and by deterministic job ids, so a retried webhook never pages or
+    texts twice; then one save records fields and events (an event with a once-key only the
+    first time) and counts the follow-up SMS against its caps; it is enqueued only if they
+    allow it. A reply that rings the duty rota after its incident effect rings only if this
+    call holds the incident's ring (the first call of the incident); else its `if_known`
+    answer is given and its effects are carried out too."""
+    out = _Results(step, ctx, reply.response)
+    pending = list(reply.effects)
+    while pending:
+        e = pending.pop(0)
+        if e.kind == "incident":
+            incident_id = _incident(svc, sid, ctx, caller, e, out)
+            if reply.if_known and not svc.store.claim_ring(incident_id, sid):
+                out.response = reply.if_known.response
+                pending += reply.if_known.effects
+                out.event(f"incident {incident_id} already rung: not put through", "known")
+        else:
+            _apply(svc, ctx, caller, e, out)
+    if out.fields or out.events or out.accepted or out.sms:
+        if svc.store.save(sid, out.fields, out.events, out.accepted, out.sms):
             enqueue_caller_sms(svc.redis, sid)
-        elif sms:
-            log.warning(mask_text(f"follow-up SMS cap reached for {sms.caller}"))
+        elif out.sms:
+            log.warning(mask_text(f"follow-up SMS cap reached for {out.sms.caller}"))
+    return out.response
+
+
+def _incident(svc: Services, sid: str, ctx: steps.Context, caller, e, out: _Results) -> str:
+    incident_id, attached = open_incident(
+        svc.redis,
+        svc.settings,
+        ctx.policy,
+        e.data["severity"],
+        ctx.now,
+        reference=ctx.reference,
+        caller=caller or "",
+        desk=e.data["desk"],
+        call=sid,
+        covered=e.data.get("covered", True),
+    )
+    out.fields["incident"] = incident_id
+    out.event(f"{'attached to' if attached else 'opened'} incident {incident_id}", e.once)
+    return incident_id
+
+
+def _apply(svc: Services, ctx: steps.Context, caller, e, out: _Results) -> None:
+    if e.kind == "call":
+        out.fields.update(e.data)
+    elif e.kind == "event":
+        out.event(e.data["text"], e.once)
+    elif e.kind == "recording":
+        out.fields["recording"] = e.data["url"]
+        out.event(f"recording {e.data['url']}", e.once)
+        _file_recording(svc, ctx, caller, e.data["url"])
+    elif e.kind == "accept":
+        out.accepted.append(e.data["attempt"])
+    elif e.kind == "caller_sms":  # counted against the caps again when saved: the caps
+        out.sms = SmsAllowance(  # hold even when calls race
+            e.data["caller"],
+            ctx.now,
+            svc.settings.sms_per_caller_per_day,
+            svc.settings.sms_per_hour,
+            out.note("follow-up SMS allowed by the caps"),
+            out.note("no follow-up SMS: rate limit reached"),
+        )
+
+
+def _file_recording(svc: Services, ctx: steps.Context, caller, url: str) -> None:
+    """A recording goes on its call's incident timeline. A rate-limited caller's call has no
+    incident (it pages nobody): its recording goes on the vendor's open incident, if there is
+    one, else a warning in the log, so that staff hear a possibly critical fault."""
+    now = ctx.now.timestamp()
+    if ctx.record.get("incident"):
+        text = f"recording from call {ctx.reference}: {url}"
+        svc.incidents.event(ctx.record["incident"], now, text)
+    elif ctx.limited and ctx.known_incident:
+        text = f"recording from rate-limited call {ctx.reference} ({mask(caller)}): {url}"
+        svc.incidents.event(ctx.known_incident[0], now, text)
+    elif ctx.limited:
+        log.warning(
+            mask_text(
+                f"recording from rate-limited caller {caller or 'anonymous'} "
+                f"({ctx.policy.id}, {ctx.reference}), no open incident: {url}"
+            )
+        )
 
 
 def _log_cap(svc: Services, caller: str, sid: str, counts: tuple[int, int], now) -> None:
     """A warning the first time this process sees a cap reached (per caller per local day,
     or for everyone per hour); the calls refused after it, in a storm hundreds, are logged
     at debug level so the warning is not drowned."""
-    if counts[1] >= SMS_PER_HOUR:
+    if counts[1] >= svc.settings.sms_per_hour:
         cap, key = "hourly (all callers)", ("hour", hour_stamp(now))
     else:
         cap, key = "daily (this caller)", ("day", caller, day_stamp(now))

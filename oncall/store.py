@@ -38,8 +38,11 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('EXISTS', KEYS[2]),
 )
 
 # Start a call: allocate its reference once (a retried first webhook gets the same one),
-# record who called which number when, with the "incoming call" event, and count the call
-# once in the caller's sliding 10-minute window (members are call sids). One round trip.
+# record who called which number when, with the "incoming call" event, and decide once
+# whether the caller is over the call-rate limit (ARGV[10] accepted calls in a sliding
+# 10-minute window; members are call sids). Only accepted calls enter the window, so a
+# caller who keeps redialling is limited for at most 10 minutes after their last accepted
+# call, never locked out. The decision is kept on the record ('limited'). One round trip.
 _START = """
 local ref = redis.call('HGET', KEYS[1], 'reference')
 local now = tonumber(ARGV[3])
@@ -51,22 +54,34 @@ if not ref then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
   redis.call('ZADD', KEYS[3], now, ARGV[4])
   if ARGV[5] ~= '' then
-    redis.call('ZADD', KEYS[4], now, ARGV[4])
-    redis.call('EXPIRE', KEYS[4], 1200)
+    redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 600)
+    if redis.call('ZCARD', KEYS[4]) < tonumber(ARGV[10]) then
+      redis.call('ZADD', KEYS[4], now, ARGV[4])
+      redis.call('EXPIRE', KEYS[4], 1200)
+    else
+      redis.call('HSET', KEYS[1], 'limited', 1)
+    end
   end
   if ARGV[9] ~= '' then
     redis.call('RPUSH', KEYS[6], ARGV[9])
     redis.call('EXPIRE', KEYS[6], ARGV[2])
   end
 end
-local calls = 0
-if ARGV[5] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 600)
-  calls = redis.call('ZCARD', KEYS[4])
-end
 local blocked = 0
 if ARGV[5] ~= '' then blocked = redis.call('SISMEMBER', KEYS[5], ARGV[5]) end
-return {ref, calls, blocked, redis.call('HGETALL', KEYS[1])}
+return {ref, blocked, redis.call('HGETALL', KEYS[1])}
+"""
+
+# Claim the ring of an incident for a call: the first call to claim it is put through to the
+# engineer; a retried webhook of that call claims it again. 1: this call holds it.
+_CLAIM_RING = """
+local holder = redis.call('GET', KEYS[1])
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+if holder == ARGV[1] then return 1 end
+return 0
 """
 
 # Save a step's results in one round trip. An event with a once-key is appended only the
@@ -152,6 +167,7 @@ class CallStore:
         self._load = client.register_script(_LOAD)
         self._start = client.register_script(_START)
         self._save = client.register_script(_SAVE)
+        self._claim_ring = client.register_script(_CLAIM_RING)
 
     def load(self, sid: str, attempt: str | None, sms_for: tuple | None = None, open_for=None):
         """(call record, whether screened attempt `attempt` was accepted, (follow-up SMS sent
@@ -179,13 +195,14 @@ class CallStore:
         counts = (int(mine), int(everyone))
         return record, bool(accepted), counts, parse_newest(newest), _taken(int(taken))
 
-    def start(self, sid: str, vendor: str, now, caller: str | None, to: str, event=None):
-        """(reference, calls from this caller in the last 10 minutes, caller blocked, call
-        record) in one round trip; the first time also records the call's vendor, caller,
-        number dialled, start time and `event` (the "incoming call" entry of its log).
-        `now` is vendor-local: the reference year is the local one."""
+    def start(self, sid: str, vendor: str, now, caller: str | None, to: str, event=None, limit=8):
+        """(reference, caller blocked, call record) in one round trip; the first time also
+        records the call's vendor, caller, number dialled, start time and `event` (the
+        "incoming call" entry of its log), and marks the record 'limited' when the caller
+        already had `limit` accepted calls in the last 10 minutes (only accepted calls are
+        counted). `now` is vendor-local: the reference year is the local one."""
         prefix = reference_prefix(vendor, now.year)
-        ref, calls, blocked, flat = self._start(
+        ref, blocked, flat = self._start(
             keys=[
                 keys.call(sid),
                 keys.reference_counter(vendor, now.year),
@@ -204,10 +221,17 @@ class CallStore:
                 to,
                 now.isoformat(),
                 json.dumps(event, ensure_ascii=False) if event else "",
+                limit,
             ],
         )
         record = text_map(dict(zip(flat[::2], flat[1::2], strict=True)))
-        return text(ref), int(calls), bool(blocked), record
+        return text(ref), bool(blocked), record
+
+    def claim_ring(self, incident_id: str, sid: str) -> bool:
+        """Whether call `sid` is the one of incident `incident_id` put through to the engineer
+        (the first to ask; the same answer again for a retried webhook)."""
+        ring = keys.once_incident(incident_id, "ring")
+        return bool(self._claim_ring(keys=[ring], args=[sid, 30 * keys.DAY]))
 
     def next_reference(self, vendor: str, now) -> str:
         """A fresh reference (`now` vendor-local) for an incident opened without a call."""

@@ -32,9 +32,12 @@ def open_incident(
     message: str = "",
     desk: str | None = None,
     call: str | None = None,
+    covered: bool = True,
 ) -> tuple[str, bool]:
     """Open (or attach to) an incident; returns (incident id, attached). `desk` ("open" or
-    "closed") picks the rule whose page plan applies; default: the desk's state at `at`."""
+    "closed") picks the rule whose page plan applies; default: the desk's state at `at`.
+    `covered` False: nobody is on duty, the lead is paged at once (see freeze_plan). Without
+    `call` it is a manual page: attached, its message goes on the incident's timeline."""
     sev = policy.severity(severity_id)
     desk_open = is_open(policy, at) if desk is None else desk == "open"
     rule = sev.open if desk_open else sev.closed
@@ -50,7 +53,7 @@ def open_incident(
         state="triggered",
         opened_at=now,
         respond_by=respond_by.timestamp() if respond_by else None,
-        plan=freeze_plan(policy, rule, at),
+        plan=freeze_plan(policy, rule, at, covered=covered),
         step=0,
         next_step_at=now,
     )
@@ -58,7 +61,10 @@ def open_incident(
     window = settings.storm_window_s
     incident_id, attached, new = store.open_or_attach(inc, window, call or f"manual-{reference}")
     if attached and new:
-        store.event(incident_id, now, f"call {reference} attached ({mask(caller)})")
+        if call is None:
+            store.event(incident_id, now, f"manual page {reference} attached: {inc.message}")
+        else:
+            store.event(incident_id, now, f"call {reference} attached ({mask(caller)})")
         every = settings.summary_minutes * settings.escalation_minute
         queues.enqueue_summary(client, incident_id, now, every)
     elif not attached:  # also on a retry: the job ids are unique, a lost enqueue comes back

@@ -9,6 +9,7 @@ Webhooks are posted signed, the way Twilio signs them (helpers from test_callflo
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pendulum
 import pytest
@@ -142,16 +143,16 @@ def test_start_pushes_its_event_only_the_first_time(store, redis_client):
         "to": "+4721000011",
         "started": "2026-11-24T22:00:00+01:00",
     }
-    assert first == ("AIDN-2026-000001", 1, False, record)
-    assert again == ("AIDN-2026-000001", 0, False, record)  # anonymous retry: not counted
+    assert first == ("AIDN-2026-000001", False, record)
+    assert again == ("AIDN-2026-000001", False, record)  # a retry: the same call
     assert store.events("CA1") == [{"text": "one"}]
     assert redis_client.ttl(keys.call_events("CA1")) > 89 * keys.DAY
 
 
 def test_start_without_an_event_pushes_none(store, redis_client):
     now = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
-    ref, calls, blocked, record = store.start("CA2", "itsl", now, None, "+46313900601")
-    assert (ref, calls, blocked) == ("ITSL-2026-000001", 0, False)
+    ref, blocked, record = store.start("CA2", "itsl", now, None, "+46313900601")
+    assert (ref, blocked) == ("ITSL-2026-000001", False)
     assert record["caller"] == "" and record["to"] == "+46313900601"
     assert store.events("CA2") == []
     assert not redis_client.exists(keys.call_events("CA2"))
@@ -302,6 +303,12 @@ DAY_KEY = keys.caller_sms(MOBILE_NO, "20261125")  # the caller's local day
 HOUR_KEY = keys.sms_hour("2026112500")  # the local hour
 
 
+def hourly_cap(monkeypatch, app, per_hour: int) -> None:
+    """The app's follow-up SMS cap for all callers per hour (a setting) set to `per_hour`."""
+    svc = app.extensions["oncall"]
+    monkeypatch.setattr(svc, "settings", replace(svc.settings, sms_per_hour=per_hour))
+
+
 def allowance(caller=MOBILE_NO, per_caller=3, per_hour=200) -> SmsAllowance:
     return SmsAllowance(caller, OSLO_NOW, per_caller, per_hour, ALLOWED, REFUSED)
 
@@ -384,9 +391,9 @@ def _written_call(signed_post, caller: str) -> tuple[str, object]:
 
 
 def test_the_hourly_cap_reached_drops_the_promise_and_the_job(
-    at, monkeypatch, signed_post, store, redis_client
+    at, monkeypatch, app, signed_post, store, redis_client
 ):
-    monkeypatch.setattr(callflow, "SMS_PER_HOUR", 2)
+    hourly_cap(monkeypatch, app, 2)
     at(weekday_day(AIDN))
     sent = []
     for caller in CALLERS[:2]:
@@ -426,9 +433,9 @@ def test_a_replayed_menu_press_enqueues_and_counts_the_sms_once(
 
 
 def test_a_replayed_menu_press_that_took_the_last_sms_slot_answers_the_same(
-    at, monkeypatch, signed_post, redis_client
+    at, monkeypatch, app, signed_post, redis_client
 ):
-    monkeypatch.setattr(callflow, "SMS_PER_HOUR", 1)
+    hourly_cap(monkeypatch, app, 1)
     at(weekday_day(AIDN))
     sid, first = _written_call(signed_post, CALLERS[0])
     assert "Du får en SMS" in spoken(xml(first))
@@ -490,9 +497,9 @@ def test_log_cap_at_debug_is_not_formatted_when_debug_is_off(app, caplog):
 
 
 def test_the_first_call_refused_by_the_hourly_cap_logs_a_masked_warning(
-    at, monkeypatch, caplog, signed_post
+    at, monkeypatch, app, caplog, signed_post
 ):
-    monkeypatch.setattr(callflow, "SMS_PER_HOUR", 2)
+    hourly_cap(monkeypatch, app, 2)
     caplog.set_level(logging.DEBUG, logger="oncall.callflow")
     at(weekday_day(AIDN))
     for caller in CALLERS[:2]:
@@ -512,12 +519,12 @@ def test_the_first_call_refused_by_the_hourly_cap_logs_a_masked_warning(
 
 @pytest.mark.parametrize("cap", ["hourly", "daily"])
 def test_later_calls_refused_by_the_cap_log_at_debug_only(
-    cap, at, clock, monkeypatch, caplog, signed_post
+    cap, at, clock, monkeypatch, app, caplog, signed_post
 ):
     caplog.set_level(logging.DEBUG, logger="oncall.callflow")
     at(weekday_day(AIDN))
     if cap == "hourly":
-        monkeypatch.setattr(callflow, "SMS_PER_HOUR", 2)
+        hourly_cap(monkeypatch, app, 2)
         callers = CALLERS  # 2 sent, 3 refused
     else:
         callers = [CALLERS[0]] * 6  # 3 sent, 3 refused
