@@ -15,6 +15,7 @@ from config.settings import Settings
 from oncall import cli_output as out
 from oncall.vendors import duplicate_claims, load_vendor, vendor_files
 from rotas.config import check_policy_file
+from rotas.escalation import freeze_plan
 from rotas.hours import parse_date, parse_instant
 from rotas.inbound import duplicate_problems
 from rotas.phone import caller_number
@@ -81,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--severity", required=True)
     p.add_argument("--message", required=True)
     p.add_argument("--at", help="ISO 8601 (default: now); picks the rota and the plan")
-    p.add_argument("--desk", choices=("open", "closed"), help="use this rule's page plan")
+    p.add_argument(
+        "--desk",
+        choices=("open", "closed"),
+        default="closed",
+        help="whose page plan: the duty (closed-desk) rule's, the default at any hour, or "
+        "the open-desk rule's",
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("incident", help="show an incident and its timeline")
@@ -208,6 +215,9 @@ def cmd_call(args, settings: Settings) -> int:
 
 
 def cmd_page(args, settings: Settings) -> int:
+    """Page by the severity's duty plan at any hour (`--desk open`: the open-desk rule's).
+    A page within the storm window of an open incident attaches to it, its message on the
+    incident's timeline."""
     from oncall.redisconn import connect
     from oncall.store import CallStore
     from workers.incidents import open_incident
@@ -216,7 +226,10 @@ def cmd_page(args, settings: Settings) -> int:
     _severity(policy, args.severity)
     if not args.message.strip():
         raise UsageError("--message must not be empty")
+    rule = _paging_rule(policy, args.severity, args.desk)
     at = _instant(args.at, policy) if args.at else pendulum.now(policy.tz)
+    if not freeze_plan(policy, rule, at).steps:
+        raise UsageError(f"nobody to page for {args.severity} of {policy.id} at {at}")
     client = connect(settings)
     reference = CallStore(client).next_reference(policy.id, at.in_timezone(policy.tz))
     incident_id, attached = open_incident(
@@ -229,7 +242,27 @@ def cmd_page(args, settings: Settings) -> int:
         message=args.message.strip(),
         desk=args.desk,
     )
+    if attached and not args.json:
+        print(f"attached to open incident {incident_id}; message recorded")
     return _print_incident(client, incident_id, args.json, attached)
+
+
+def _paging_rule(policy: VendorPolicy, severity_id: str, desk: str):
+    """The rule whose page plan a manual page follows; one line naming the severities that
+    page when it has none."""
+
+    def rule_of(sev):
+        return sev.open if desk == "open" else sev.closed
+
+    rule = rule_of(policy.severity(severity_id))
+    if rule.page:
+        return rule
+    paging = ", ".join(s.id for s in policy.severities if rule_of(s).page) or "none"
+    when = " with the desk open" if desk == "open" else ""
+    raise UsageError(
+        f"severity {severity_id} of {policy.id} never pages{when}; "
+        f"severities that page{when}: {paging}"
+    )
 
 
 def cmd_incident(args, settings: Settings) -> int:

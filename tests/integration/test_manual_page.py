@@ -1,0 +1,95 @@
+"""`python -m oncall page` never pages nobody silently (issue 9, item 6), with a real Redis.
+
+A manual page follows the severity's duty (closed-desk) plan at any hour, `--desk open` the
+open-desk rule's; a severity with no page plan exits 2 with one line naming the ones that
+page, and changes nothing; a page within the storm window of an open incident attaches to it,
+its message on the incident's timeline, and says so.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rq import Queue
+
+from oncall.cli import main
+from oncall.incidents import IncidentStore
+from oncall.redisconn import url_of
+from workers.queues import PAGES
+
+OLA, KARI, DRIFT = "+4740000102", "+4740000101", "+4740000109"  # week of 2026-11-23
+ITSL_DEV, ITSL_OWNER = "+46701740615", "+46701740616"
+
+
+@pytest.fixture
+def page(monkeypatch, redis_client, capsys):
+    monkeypatch.delenv("ONCALL_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("REDIS_URL", url_of(redis_client))
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(["page", *argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def _json(out: str) -> dict:
+    return json.loads(out)
+
+
+def test_a_manual_page_follows_the_duty_plan_at_any_hour(page, redis_client):
+    for hour, reference in (("10:00", "AIDN-2026-000001"), ("22:00", "AIDN-2026-000002")):
+        code, out, err = page("--vendor", "aidn", "--severity", "a", "--message", "Aidn is down",
+                              "--at", f"2026-11-2{4 if hour == '10:00' else 5}T{hour}",
+                              "--json")  # fmt: skip
+        assert (code, err) == (0, "")
+        inc = _json(out)
+        steps = [[t["phone"] for t in s["targets"]] for s in inc["plan"]["steps"]]
+        assert steps == [[OLA], [KARI], [DRIFT]], hour  # desk open or not
+        assert (inc["id"], inc["state"], inc["attached"]) == (reference, "triggered", False)
+    assert len(Queue(PAGES, connection=redis_client)) >= 2  # each step 0 is on its way
+
+
+def test_desk_open_follows_the_open_desk_rule_or_refuses(page):
+    code, out, err = page("--vendor", "itsl", "--severity", "p1", "--message", "Hubs down",
+                          "--at", "2026-11-24T10:00", "--desk", "open", "--json")  # fmt: skip
+    assert (code, err) == (0, "")
+    targets = _json(out)["plan"]["steps"][0]["targets"]
+    assert [t["phone"] for t in targets] == [ITSL_DEV, ITSL_OWNER]
+    code, out, err = page("--vendor", "aidn", "--severity", "a", "--message", "x",
+                          "--at", "2026-11-24T10:00", "--desk", "open")  # fmt: skip
+    assert code == 2 and len(err.splitlines()) == 1 and "never pages with the desk open" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (("--vendor", "aidn", "--severity", "c"),
+         "severity c of aidn never pages; severities that page: a, b"),
+        (("--vendor", "amido", "--severity", "bradskande"),
+         "severity bradskande of amido never pages; severities that page: none"),
+        (("--vendor", "aidn", "--severity", "a", "--desk", "open"),
+         "severity a of aidn never pages with the desk open; "
+         "severities that page with the desk open: none"),
+    ],
+)  # fmt: skip
+def test_a_severity_that_never_pages_exits_2_and_changes_nothing(argv, line, page, redis_client):
+    code, out, err = page(*argv, "--message", "x", "--at", "2026-11-24T22:00")
+    assert (code, out) == (2, "")
+    assert err == f"oncall: error: {line}\n"
+    assert redis_client.dbsize() == 0
+
+
+def test_a_second_page_attaches_and_its_message_is_recorded(page, redis_client):
+    first = page("--vendor", "aidn", "--severity", "a", "--message", "Aidn is down",
+                 "--at", "2026-11-24T22:00")  # fmt: skip
+    assert first[0] == 0
+    code, out, err = page("--vendor", "aidn", "--severity", "b", "--message",
+                          "E-messages stuck too", "--at", "2026-11-24T22:10")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "attached to open incident AIDN-2026-000001; message recorded"
+    timeline = [e["text"] for e in IncidentStore(redis_client).timeline("AIDN-2026-000001")]
+    assert "manual page AIDN-2026-000002 attached: E-messages stuck too" in timeline
+    assert "E-messages stuck too" in out
