@@ -13,7 +13,8 @@ import pendulum
 
 from config.settings import Settings
 from oncall import cli_output as out
-from oncall.vendors import duplicate_claims, load_vendor, vendor_files
+from oncall.lastgood import LastGood
+from oncall.vendors import duplicate_claims, load_one, load_vendor, vendor_files
 from rotas.config import check_policy_file
 from rotas.escalation import freeze_plan
 from rotas.hours import parse_date, parse_instant
@@ -222,7 +223,8 @@ def cmd_page(args, settings: Settings) -> int:
     from oncall.store import CallStore
     from workers.incidents import open_incident
 
-    policy = _vendor(settings, args.vendor)
+    client = connect(settings)
+    policy = _paging_vendor(settings, client, args.vendor)
     _severity(policy, args.severity)
     if not args.message.strip():
         raise UsageError("--message must not be empty")
@@ -230,7 +232,6 @@ def cmd_page(args, settings: Settings) -> int:
     at = _instant(args.at, policy) if args.at else pendulum.now(policy.tz)
     if not freeze_plan(policy, rule, at).steps:
         raise UsageError(f"nobody to page for {args.severity} of {policy.id} at {at}")
-    client = connect(settings)
     reference = CallStore(client).next_reference(policy.id, at.in_timezone(policy.tz))
     incident_id, attached = open_incident(
         client,
@@ -245,6 +246,13 @@ def cmd_page(args, settings: Settings) -> int:
     if attached and not args.json:
         print(f"attached to open incident {incident_id}; message recorded")
     return _print_incident(client, incident_id, args.json, attached)
+
+
+def _paging_vendor(settings: Settings, client, vendor_id: str) -> VendorPolicy:
+    """The vendor's policy from its file or, when the file is broken, its last good version
+    in Redis (logged): a typo in a vendor file must not stop a manual page."""
+    policy = load_one(settings.config_dir, vendor_id, LastGood(client))
+    return policy if policy is not None else _vendor(settings, vendor_id)
 
 
 def _paging_rule(policy: VendorPolicy, severity_id: str, desk: str):

@@ -93,3 +93,24 @@ def test_a_second_page_attaches_and_its_message_is_recorded(page, redis_client):
     timeline = [e["text"] for e in IncidentStore(redis_client).timeline("AIDN-2026-000001")]
     assert "manual page AIDN-2026-000002 attached: E-messages stuck too" in timeline
     assert "E-messages stuck too" in out
+
+
+def test_a_broken_vendor_file_pages_from_its_last_good_version(
+    page, redis_client, tmp_path, monkeypatch
+):
+    import shutil
+
+    from config.settings import DEFAULT_CONFIG_DIR
+    from oncall.lastgood import LastGood
+    from oncall.vendors import load_registry
+
+    shutil.copytree(DEFAULT_CONFIG_DIR, tmp_path / "vendors")
+    load_registry(tmp_path / "vendors", LastGood(redis_client))  # a good start keeps each file
+    broken = tmp_path / "vendors" / "aidn.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\n  bad: [\n", encoding="utf-8")
+    monkeypatch.setenv("ONCALL_CONFIG_DIR", str(tmp_path / "vendors"))
+    code, out, err = page("--vendor", "aidn", "--severity", "a", "--message", "Aidn is down",
+                          "--at", "2026-11-25T22:00", "--json")  # fmt: skip
+    assert (code, err) == (0, ""), err
+    steps = [[t["phone"] for t in s["targets"]] for s in _json(out)["plan"]["steps"]]
+    assert steps == [[OLA], [KARI], [DRIFT]]
