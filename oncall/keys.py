@@ -104,6 +104,12 @@ def message_sid(sid: str) -> str:
     return f"{PREFIX}:sms-sid:{sid}"
 
 
+def inbound_sms(sid: str) -> str:
+    """Hash for one inbound SMS (Twilio MessageSid): what applying it pinned (incident,
+    step) and the answer sent, so a retried webhook is answered alike and applied once."""
+    return f"{PREFIX}:sms-in:{sid}"
+
+
 def once_incident(incident_id: str, key: str) -> str:
     """An incident-level effect that must happen once (lead told, respond_by missed, ...)."""
     return f"{PREFIX}:once:incident:{incident_id}:{key}"

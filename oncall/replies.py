@@ -1,38 +1,78 @@
 """Engineers answering pages by SMS, and Twilio's delivery status callbacks.
 
 From a paged number: 1/ACK acknowledges, 2/ESC escalates now, 3/RES resolves; a reference may
-follow, else the reply applies to that person's newest open incident. A reply from a number
-that was never paged changes nothing and is logged; an unreadable one gets a short help text.
+follow, else the reply applies to that person's newest open incident. Answers are in the
+engineer's language (the frozen plan's, else the vendor file's). A reply from a number that
+was never paged changes nothing and is logged, unanswered; an unreadable one gets the help.
+
+Each inbound SMS acts once per MessageSid (Twilio retries webhooks). The first attempt pins
+the incident it chose (and, for ESC, the step it escalates from) under the sid and stores its
+answer there; a retry gets the stored answer and changes nothing. A retry after an attempt
+that died before answering applies again, to the pinned incident and step: acknowledging and
+resolving are transitions that happen once anyway, and an ESC whose step has moved on since
+escalates no further. So an ACK is never lost to a crash, and nothing is applied twice.
 """
 
 from __future__ import annotations
 
 import logging
 
+import redis
+
 from oncall import keys
 from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
-from oncall.redisconn import text
+from oncall.redisconn import text, text_map
 from oncall.services import Services
-from rotas.incident import HELP, parse_reply
+from rotas.delivery import FAILED, failure_escalates, moves_forward
+from rotas.incident import NOT_RECORDED_ANY, parse_reply, reply_text
 from workers.escalation import escalate_now
 
 log = logging.getLogger(__name__)
 # Twilio's own opt-out words: after one of them Twilio blocks every SMS to that phone.
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-ORDER = {
-    "queued": 0,
-    "accepted": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 4,
-    "failed": 4,
-}
+INBOUND_TTL = 7 * keys.DAY  # a MessageSid is remembered this long (Twilio retries for minutes)
 
 
-def handle_reply(svc: Services, sender: str | None, body: str) -> str | None:
-    """The text to answer with (None: no answer)."""
+class Inbound:
+    """What earlier attempts of one inbound SMS left under its MessageSid (`sid` None: no
+    memory, every call applies: the voice page's key press, which is idempotent anyway)."""
+
+    def __init__(self, client: redis.Redis, sid: str | None):
+        self.client, self.key = client, keys.inbound_sms(sid) if sid else None
+        self.seen = text_map(client.hgetall(self.key)) if self.key else {}
+
+    def pin(self, field: str, value) -> str:
+        """`value`, unless an earlier attempt pinned `field` already: the first one wins."""
+        if self.key is None:
+            return str(value)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hsetnx(self.key, field, str(value))
+        pipe.expire(self.key, INBOUND_TTL)
+        pipe.hget(self.key, field)
+        return text(pipe.execute()[-1])
+
+
+def handle_sms(svc: Services, sid: str, sender: str | None, to: str | None, body: str):
+    """The answer to inbound SMS `sid` (None: no answer), applied once per sid."""
+    inbound = Inbound(svc.redis, sid)
+    if "answer" in inbound.seen:
+        log.info("SMS %s seen before: answered as the first time, nothing applied", sid)
+        return inbound.seen["answer"] or None
+    answer = handle_reply(svc, sender, body, to=to, inbound=inbound)
+    return inbound.pin("answer", answer or "") or None
+
+
+def handle_reply(
+    svc: Services,
+    sender: str | None,
+    body: str,
+    *,
+    to: str | None = None,
+    inbound: Inbound | None = None,
+    language: str | None = None,
+) -> str | None:
+    """The text to answer `sender` with (None: no answer). `language` overrides theirs."""
     store = svc.incidents
     paged = store.paged_to(sender) if sender else []
     if not paged:
@@ -40,35 +80,57 @@ def handle_reply(svc: Services, sender: str | None, body: str) -> str | None:
         return None
     if body.strip().upper() in OPT_OUT:
         return _opted_out(svc, store, sender, paged)
+    lang = language or engineer_language(svc, sender, to)
     command, reference = parse_reply(body)
     if command is None:
-        return HELP
-    candidates = [reference] if reference else paged
+        return reply_text("help", lang)
     if reference and reference not in paged:
-        return f"{reference}: you were not paged for it. {HELP}"
-    now = svc.clock.now().timestamp()
+        return f"{reply_text('not_paged', lang, id=reference)} {reply_text('help', lang)}"
+    inbound = inbound or Inbound(svc.redis, None)
+    inc = _incident_for(store, inbound, [reference] if reference else paged)
+    if inc is None:
+        return reply_text("no_open", lang)
+    target = _target_of(inc, sender)  # the plan says who they are, as paged
+    if target is not None:
+        lang = language or target.language
+    return _apply(svc, store, inbound, inc, command, target.name if target else sender, lang)
+
+
+def _incident_for(store: IncidentStore, inbound: Inbound, candidates: list[str]):
+    """The incident this SMS acts on: the one an earlier attempt pinned, else the first open
+    candidate (pinned now)."""
+    pinned = inbound.seen.get("incident")
+    if pinned:
+        return store.load(pinned)
     for incident_id in candidates:
         inc = store.load(incident_id)
-        if inc is None or not inc.open:
-            continue
-        return _apply(svc, store, inc, command, sender, now)
-    return f"No open incident{' ' + reference if reference else ''}."
+        if inc is not None and inc.open:
+            chosen = inbound.pin("incident", inc.id)
+            return inc if chosen == inc.id else store.load(chosen)
+    return None
 
 
-def _apply(svc: Services, store: IncidentStore, inc, command: str, sender: str, now) -> str:
-    who = _name_of(inc, sender, default=sender)
+def _apply(svc, store: IncidentStore, inbound: Inbound, inc, command, who, lang) -> str:
+    now = svc.clock.now().timestamp()
     if command == "ack":
         if store.set_state(inc, "acknowledged", who, now):
             store.event(inc.id, now, f"acknowledged by {who} (SMS)")
-            return f"{inc.id} acknowledged. Reply 3 {inc.id} when resolved."
-        return f"{inc.id} was already acknowledged."
+            return reply_text("acknowledged", lang, id=inc.id)
+        done = "already_resolved" if inc.state == "resolved" else "already_acknowledged"
+        return reply_text(done, lang, id=inc.id)
     if command == "resolve":
-        store.set_state(inc, "resolved", who, now)
-        store.event(inc.id, now, f"resolved by {who} (SMS)")
-        return f"{inc.id} resolved."
+        if store.set_state(inc, "resolved", who, now):
+            store.event(inc.id, now, f"resolved by {who} (SMS)")
+            return reply_text("resolved", lang, id=inc.id)
+        return reply_text("already_resolved", lang, id=inc.id)
+    from_step = int(inbound.pin("step", inc.step))
+    if inc.state == "resolved":
+        return reply_text("already_resolved", lang, id=inc.id)
+    if inc.state == "triggered" and inc.step > from_step:
+        return reply_text("escalated", lang, id=inc.id)  # this SMS's escalation already ran
     if escalate_now(svc.redis, inc.id, f"{who} asked to escalate"):
-        return f"{inc.id} escalated to the next step."
-    return f"{inc.id} is not escalating (already acknowledged)."
+        return reply_text("escalated", lang, id=inc.id)
+    return reply_text("not_escalating", lang, id=inc.id)
 
 
 def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str]) -> None:
@@ -79,7 +141,8 @@ def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str
     log.warning(mask_text(f"{sender} replied an opt-out word: SMS pages to them are blocked"))
     for incident_id in paged[:1]:
         inc = store.load(incident_id)
-        who = _name_of(inc, sender, default="an engineer")
+        target = _target_of(inc, sender)
+        who = target.name if target else "an engineer"
         store.event(
             incident_id,
             svc.clock.now().timestamp(),
@@ -95,27 +158,81 @@ def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str
     return None
 
 
-def _name_of(inc, phone: str, default: str) -> str:
-    """The name the incident's plan gives `phone`."""
+def _target_of(inc, phone: str):
+    """The target of the incident's frozen plan with `phone` (name, language), or None."""
     targets = (t for s in inc.plan.steps for t in s.targets) if inc else ()
-    return next((t.name for t in targets if t.phone == phone), default)
+    return next((t for t in targets if t.phone == phone), None)
+
+
+def engineer_language(svc: Services, phone: str | None, to: str | None) -> str:
+    """`phone`'s language from the vendor files (no Redis): a person of the vendor whose
+    number `to` is first, then of any vendor; else the vendor's language, else English."""
+    vendor = svc.by_number.get(to)
+    for policy in ([vendor] if vendor else []) + list(svc.vendors.values()):
+        person = next((p for p in policy.people.values() if p.phone == phone), None)
+        if person is not None:
+            return person.language
+    return vendor.language if vendor else "en"
+
+
+def not_recorded(svc: Services, sender: str | None, to: str | None) -> str:
+    """The answer when a reply could not be recorded (Redis down): say so, and whom to call
+    (the vendor's duty phone, else its emergency or desk number). Needs no Redis."""
+    vendor = svc.by_number.get(to)
+    if vendor is None:
+        return NOT_RECORDED_ANY
+    emergency = (vendor.emergency,) if vendor.emergency else ()
+    numbers = vendor.duty_phones + emergency + vendor.desk_phones
+    if not numbers:
+        return NOT_RECORDED_ANY
+    return reply_text("not_recorded", engineer_language(svc, sender, to), phone=numbers[0])
+
+
+# -- delivery status callbacks ------------------------------------------------------------------
 
 
 def handle_status(svc: Services, sid: str, status: str, error: str) -> None:
-    """A delivery status callback: the attempt moves only forward; failed or undelivered
-    escalates at once (a page that cannot arrive must not wait for its timer)."""
+    """A delivery status callback. The attempt's status only moves forward (rotas.delivery);
+    `failed` or `undelivered` escalates at once, but only for a page of the incident's
+    current step, while it is triggered, and once per step."""
     attempt_key = svc.redis.get(keys.message_sid(sid))
     if attempt_key is None:
         log.info("status %s for unknown message %s", status, sid)
         return
     attempt_key = text(attempt_key)
-    current = svc.redis.hget(attempt_key, "status")
-    current = text(current) if current is not None else None
-    if ORDER.get(status, -1) <= ORDER.get(current or "queued", 0):
+    if not _move(svc.redis, attempt_key, status, error or ""):
+        log.info("status %s for message %s ignored: not a step forward", status, sid)
         return
-    svc.redis.hset(attempt_key, mapping={"status": status, "error": error or ""})
     incident_id, step = keys.attempt_parts(attempt_key)
     now = svc.clock.now().timestamp()
     svc.incidents.event(incident_id, now, f"message {sid}: {status}{' ' + error if error else ''}")
-    if status in ("failed", "undelivered"):
-        escalate_now(svc.redis, incident_id, f"page {sid} {status}", failed_step=step)
+    if status in FAILED:
+        _escalate_failed(svc, incident_id, step, f"page {sid} {status}", now)
+
+
+def _move(client: redis.Redis, attempt_key: str, status: str, error: str) -> bool:
+    """Set the attempt's status to `status` if that is a step forward (checked and set
+    atomically: two callbacks of one message may race)."""
+
+    def move(pipe) -> bool:
+        current = pipe.hget(attempt_key, "status")
+        if not moves_forward(text(current) if current is not None else None, status):
+            return False
+        pipe.multi()
+        pipe.hset(attempt_key, mapping={"status": status, "error": error})
+        return True
+
+    return client.transaction(move, attempt_key, value_from_callable=True)
+
+
+def _escalate_failed(svc: Services, incident_id: str, step: int, why: str, now: float) -> None:
+    store = svc.incidents
+    inc = store.load(incident_id)
+    if inc is None:
+        return
+    if not failure_escalates(step, inc.state, inc.step):
+        store.event(incident_id, now, f"{why}: step {step} is no longer current, no escalation")
+    elif store.once(incident_id, f"page-failed-{step}"):
+        escalate_now(svc.redis, incident_id, why, failed_step=step)
+    else:
+        store.event(incident_id, now, f"{why}: step {step} already escalated early")

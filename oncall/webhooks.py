@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from xml.etree import ElementTree
 
+import redis
 from flask import Blueprint, Response, request
 
-from ivr import steps
+from ivr import prompts, steps
 from oncall.callflow import handle_voice
-from oncall.replies import handle_reply, handle_status
+from oncall.masking import mask_text
+from oncall.replies import engineer_language, handle_reply, handle_sms, handle_status, not_recorded
 from oncall.services import services
 from oncall.signature import twilio_signed
 from rotas.phone import caller_number
@@ -61,13 +63,20 @@ def voice(step: str):
 @bp.post("/sms")
 @twilio_signed
 def sms():
-    """An engineer's reply to a page."""
+    """An engineer's reply to a page: applied once per MessageSid, answered in their
+    language; when Redis is down they are told it was not recorded and whom to call."""
     from twilio.twiml.messaging_response import MessagingResponse
 
-    svc = services()
-    answer = handle_reply(
-        svc, caller_number(request.form.get("From")), request.form.get("Body", "")
-    )
+    svc, form = services(), request.form
+    sid = form.get("MessageSid")
+    if not sid:  # Twilio always sends one; without it a retry could not be told apart
+        return Response("missing MessageSid\n", status=400, mimetype="text/plain")
+    sender, to = caller_number(form.get("From")), caller_number(form.get("To"))
+    try:
+        answer = handle_sms(svc, sid, sender, to, form.get("Body", ""))
+    except Exception as exc:  # Redis down, or a bug: the engineer must not think it counted
+        _log_unrecorded(f"SMS reply {sid} from {sender or 'unknown'}", exc)
+        answer = not_recorded(svc, sender, to)
     response = MessagingResponse()
     if answer:
         response.message(answer)
@@ -77,12 +86,21 @@ def sms():
 @bp.post("/status")
 @twilio_signed
 def status():
-    """Twilio's message status callback: 204, fast, no body."""
+    """Twilio's message status callback: 204, fast, no body. Redis down: 503 (Twilio logs
+    error 11200 in its debugger and, by default, does not retry); the lost status costs only
+    an early escalation: the step's timer still pages the next step on time."""
     form = request.form
     if form.get("MessageSid"):
-        handle_status(
-            services(), form["MessageSid"], form.get("MessageStatus", ""), form.get("ErrorCode", "")
-        )
+        try:
+            handle_status(
+                services(),
+                form["MessageSid"],
+                form.get("MessageStatus", ""),
+                form.get("ErrorCode", ""),
+            )
+        except Exception as exc:
+            _log_unrecorded(f"status {form.get('MessageStatus')} of {form['MessageSid']}", exc)
+            return Response("status not recorded\n", status=503, mimetype="text/plain")
     return "", 204
 
 
@@ -95,8 +113,23 @@ def page_ack():
     svc = services()
     response = VoiceResponse()
     engineer = caller_number(request.form.get("To"))  # we called them
+    vendor_number = caller_number(request.form.get("From"))
     if request.form.get("Digits") == "1" and engineer:
-        answer = handle_reply(svc, engineer, f"ACK {request.args.get('incident', '')}".strip())
-        response.say(answer or "Unknown incident.", language="en-GB")
+        language = engineer_language(svc, engineer, vendor_number)
+        try:
+            ack = f"ACK {request.args.get('incident', '')}".strip()
+            answer = handle_reply(svc, engineer, ack, to=vendor_number, language=language)
+        except Exception as exc:
+            _log_unrecorded(f"voice acknowledgement from {engineer}", exc)
+            answer = not_recorded(svc, engineer, vendor_number)
+        response.say(answer or "Unknown incident.", **prompts.voice(language))
     response.hangup()
     return twiml(response)
+
+
+def _log_unrecorded(what: str, exc: Exception) -> None:
+    """One masked line: Redis being down is expected news, not a traceback; a bug is both."""
+    if isinstance(exc, redis.RedisError):
+        log.error(mask_text(f"{what} NOT recorded: Redis unavailable ({type(exc).__name__})"))
+    else:
+        log.exception(mask_text(f"{what} NOT recorded: {type(exc).__name__}"))

@@ -1,8 +1,8 @@
 """Incidents as values, the page texts they send, and the replies engineers send back.
 
-Page texts stay GSM-7 (Norwegian and Swedish letters are GSM-7; an en dash, a curly quote or
-a non-breaking space would turn the whole SMS into UCS-2 and double its segments) and at most
-two segments.
+Page and reply texts stay GSM-7 (Norwegian and Swedish letters are GSM-7; an en dash, a curly
+quote or a non-breaking space would turn the whole SMS into UCS-2 and double its segments) and
+at most two segments.
 """
 
 from __future__ import annotations
@@ -131,10 +131,77 @@ COMMANDS = {
 }
 _REFERENCE = re.compile(r"^[A-Z0-9-]+-\d{4}-\d{6}$")
 
-HELP = (
-    "Svar/Reply: 1 eller ACK = kvitter, 2 eller ESC = eskaler, 3 eller RES = løst. "
-    "Legg til referanse: ACK AIDN-2026-000123"
+# What an engineer's SMS reply is answered with, per language (GSM-7; the help text fits one
+# segment). {id} is the incident, {phone} the number to call when a reply could not be recorded.
+REPLIES = {
+    "nb": {
+        "acknowledged": "{id} er kvittert. Svar 3 {id} når feilen er løst.",
+        "already_acknowledged": "{id} var allerede kvittert.",
+        "resolved": "{id} er løst.",
+        "already_resolved": "{id} var allerede løst.",
+        "escalated": "{id} er eskalert til neste trinn.",
+        "not_escalating": "{id} er allerede kvittert og eskaleres ikke.",
+        "not_paged": "Du ble ikke varslet om {id}.",
+        "no_open": "Ingen åpen hendelse.",
+        "help": "Svar 1 eller ACK = kvitter, 2 eller ESC = eskaler, 3 eller RES = løst. "
+        "Legg til referansen for en bestemt hendelse: ACK AIDN-2026-000123",
+        "not_recorded": "Svaret ditt ble IKKE registrert (teknisk feil), og varslingen "
+        "fortsetter. Ring {phone} og si fra.",
+    },
+    "nn": {
+        "acknowledged": "{id} er kvittert. Svar 3 {id} når feilen er løyst.",
+        "already_acknowledged": "{id} var alt kvittert.",
+        "resolved": "{id} er løyst.",
+        "already_resolved": "{id} var alt løyst.",
+        "escalated": "{id} er eskalert til neste steg.",
+        "not_escalating": "{id} er alt kvittert og blir ikkje eskalert.",
+        "not_paged": "Du vart ikkje varsla om {id}.",
+        "no_open": "Inga open hending.",
+        "help": "Svar 1 eller ACK = kvitter, 2 eller ESC = eskaler, 3 eller RES = løyst. "
+        "Legg til referansen for ei bestemt hending: ACK AIDN-2026-000123",
+        "not_recorded": "Svaret ditt vart IKKJE registrert (teknisk feil), og varslinga "
+        "held fram. Ring {phone} og sei frå.",
+    },
+    "sv": {
+        "acknowledged": "{id} är kvitterad. Svara 3 {id} när felet är löst.",
+        "already_acknowledged": "{id} var redan kvitterad.",
+        "resolved": "{id} är löst.",
+        "already_resolved": "{id} var redan löst.",
+        "escalated": "{id} är eskalerad till nästa steg.",
+        "not_escalating": "{id} är redan kvitterad och eskaleras inte.",
+        "not_paged": "Du larmades inte om {id}.",
+        "no_open": "Ingen öppen incident.",
+        "help": "Svara 1 eller ACK = kvittera, 2 eller ESC = eskalera, 3 eller RES = löst. "
+        "Lägg till referensen för en viss incident: ACK AIDN-2026-000123",
+        "not_recorded": "Ditt svar registrerades INTE (tekniskt fel) och larmet fortsätter. "
+        "Ring {phone} och meddela det.",
+    },
+    "en": {
+        "acknowledged": "{id} acknowledged. Reply 3 {id} when resolved.",
+        "already_acknowledged": "{id} was already acknowledged.",
+        "resolved": "{id} resolved.",
+        "already_resolved": "{id} was already resolved.",
+        "escalated": "{id} escalated to the next step.",
+        "not_escalating": "{id} is already acknowledged: not escalating.",
+        "not_paged": "You were not paged for {id}.",
+        "no_open": "No open incident.",
+        "help": "Reply 1 or ACK = acknowledge, 2 or ESC = escalate, 3 or RES = resolve. "
+        "Add the reference for a given incident: ACK AIDN-2026-000123",
+        "not_recorded": "Your reply was NOT recorded (technical fault); paging goes on. "
+        "Call {phone} to report it.",
+    },
+}
+# Not recorded, and neither the engineer's language nor a number to call is known.
+NOT_RECORDED_ANY = (
+    "IKKE registrert / INTE registrerat / NOT recorded (teknisk feil / technical fault). "
+    "Ring vakta / Ring jouren / Call the duty phone."
 )
+
+
+def reply_text(kind: str, language: str, **fields) -> str:
+    """The answer `kind` (a key of REPLIES) in `language` (English if unknown), GSM-7."""
+    texts = REPLIES.get(language, REPLIES["en"])
+    return fit(texts[kind].format(**fields))
 
 
 def parse_reply(body: str) -> tuple[str | None, str | None]:

@@ -34,7 +34,7 @@ from oncall.incidents import IncidentStore
 from oncall.simulator import Simulator
 from oncall.vendors import load_vendor
 from rotas.escalation import freeze_plan
-from rotas.incident import HELP
+from rotas.incident import reply_text
 from tests.e2e.conftest import MINUTE, closed_desk_config, running_stack, wait_for
 from workers.escalation import SWEEP_GRACE, sweep
 from workers.incidents import open_incident
@@ -239,12 +239,12 @@ def test_sms_ack_in_three_forms_stops_each_escalation(closed_desk_stack):
         what="pages for A and B",
     )
     # with a reference: the older incident A, although B is newer
-    assert f"{a.id} acknowledged" in reply(stack, primary, f"ack {a.id}")
+    assert f"{a.id} er kvittert" in reply(stack, primary, f"ack {a.id}")
     # a bare '1': the newest open incident paged to this phone, B
-    assert f"{b.id} acknowledged" in reply(stack, primary, "1")
+    assert f"{b.id} er kvittert" in reply(stack, primary, "1")
     c, c_opened = open_aidn_a(stack, "AIDN-2026-900103", separate)
     wait_for(lambda: pages(stack, primary, c.id), what="the page for C")
-    assert f"{c.id} acknowledged" in reply(stack, primary, "ACK")  # bare word: newest, C
+    assert f"{c.id} er kvittert" in reply(stack, primary, "ACK")  # bare word: newest, C
 
     # past every step-1 timer (+10 policy minutes); step 2 is only ever scheduled by step 1
     time.sleep(max(0.0, c_opened + 10 * MINUTE + TOLERANCE + 0.3 - time.time()))
@@ -594,7 +594,7 @@ def test_unknown_sender_unreadable_reply_and_stop(closed_desk_stack):
     assert store.load(inc.id).state == "triggered"
 
     answer = reply(stack, primary, "hello, what is this?")
-    assert "<Message>" in answer and HELP[:20] in answer, answer
+    assert "<Message>" in answer and reply_text("help", "nb")[:20] in answer, answer
     # opt-out words: Twilio answers them itself and blocks further SMS; never a command
     for body in ("STOP", "stop", "END"):
         answer = reply(stack, primary, body)

@@ -29,7 +29,7 @@ def test_page_then_ack_stops_the_escalation(stack):
     reply = stack.fake.send_inbound_sms(
         stack.base_url + "/twilio/sms", primary, policy.inbound[0], "ACK"
     )
-    assert reply.status_code == 200 and "acknowledged" in reply.text
+    assert reply.status_code == 200 and f"{incident_id} er kvittert" in reply.text
     assert store.load(incident_id).state == "acknowledged"
     secondary = store.load(incident_id).plan.step_at(1).targets[0].phone
     import time

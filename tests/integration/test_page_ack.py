@@ -14,7 +14,9 @@ def test_pressing_1_on_the_voice_page_acknowledges(paged_incident, signed_post):
         {"CallSid": "CA1", "From": "+4721000011", "To": engineer, "Digits": "1"},
     )
     assert response.status_code == 200
-    assert "acknowledged" in ET.fromstring(response.data).find("Say").text
+    say = ET.fromstring(response.data).find("Say")
+    assert f"{incident_id} er kvittert" in say.text  # in the engineer's language (nb)
+    assert say.get("language") == "nb-NO"
     assert store.load(incident_id).state == "acknowledged"
 
 

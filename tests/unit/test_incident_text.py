@@ -11,7 +11,17 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rotas.incident import HELP, MAX_SEPTETS, fit, is_gsm7, page_text, parse_reply, septets
+from rotas.incident import (
+    MAX_SEPTETS,
+    NOT_RECORDED_ANY,
+    REPLIES,
+    fit,
+    is_gsm7,
+    page_text,
+    parse_reply,
+    reply_text,
+    septets,
+)
 from tests.unit.factories import VENDOR_IDS, vendor
 
 # -- an independent GSM 03.38 encoder ------------------------------------------------------------
@@ -184,8 +194,27 @@ def test_a_long_message_is_cut_never_the_token_time_or_reply_codes(message, lang
     assert text.rstrip().endswith(("3=løst", "3=løyst", "3=löst", "3=resolve")), text
 
 
-def test_help_text_fits_one_segment():
-    assert is_gsm7(HELP) and segments(HELP) == 1
+def test_reply_texts_exist_in_every_language_and_are_gsm7():
+    assert set(REPLIES) == {"nb", "nn", "sv", "en"}
+    kinds = set(REPLIES["en"])
+    for language, texts in REPLIES.items():
+        assert set(texts) == kinds, language
+        for kind in kinds:
+            text = reply_text(kind, language, id="KOMMUNE-IKT-2026-000123", phone="+46607851410")
+            assert is_gsm7(text) and "{" not in text, (language, kind, text)
+            assert segments(text) <= (1 if kind != "not_recorded" else 2), (language, kind)
+    assert is_gsm7(NOT_RECORDED_ANY) and segments(NOT_RECORDED_ANY) == 1
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "sv", "en"])
+def test_help_fits_one_segment_and_names_every_command(language):
+    text = reply_text("help", language)
+    assert segments(text) == 1
+    assert all(word in text for word in ("1", "ACK", "2", "ESC", "3", "RES"))
+
+
+def test_an_unknown_language_gets_english():
+    assert reply_text("help", "de") == reply_text("help", "en")
 
 
 # -- parse_reply -----------------------------------------------------------------------------------
