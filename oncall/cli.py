@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 import pendulum
@@ -91,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
         "the open-desk rule's",
     )
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("reply", help="an engineer's SMS reply to a page, through the app")
+    p.add_argument("--from", dest="sender", required=True, help="the engineer's number (E.164)")
+    p.add_argument("--body", required=True, help="e.g. 1, ACK, 2, 3 AIDN-2026-000001")
+    p.add_argument("--to", help="the number the page came from (default: the engineer's vendor's)")
+    p.add_argument("--sid", help="MessageSid (default: a new one); repeat one to replay a reply")
+    p.add_argument(
+        "--live", action="store_true", help="apply it to the configured Redis (default: dry run)"
+    )
 
     p = sub.add_parser("incident", help="show an incident and its timeline")
     p.add_argument("id")
@@ -273,6 +283,50 @@ def _paging_rule(policy: VendorPolicy, severity_id: str, desk: str):
     )
 
 
+MAX_SMS_BODY = 1600  # characters: Twilio's limit for one message body
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
+
+
+def cmd_reply(args, settings: Settings) -> int:
+    from oncall.simulator import send_reply
+
+    sender = caller_number(args.sender)
+    if not sender:
+        raise UsageError(f"--from: {args.sender!r} is not an E.164 phone number")
+    if not args.body.strip():
+        raise UsageError("--body must not be empty")
+    if len(args.body) > MAX_SMS_BODY:
+        raise UsageError(f"--body is {len(args.body)} characters; an SMS has at most 1600")
+    if args.sid is not None and not MESSAGE_SID.match(args.sid):
+        raise UsageError(f"--sid: {args.sid!r} is not a MessageSid (SM + 32 hex digits)")
+    to = _paging_number(settings, args.to, sender)
+    result = send_reply(settings, sender, to, args.body, live=args.live, sid=args.sid)
+    if result["status"] != 200:
+        print(f"oncall: error: the app answered HTTP {result['status']}", file=sys.stderr)
+        return 1
+    print(result["answer"] or "(no answer: this number was never paged, or it opted out)")
+    if not args.live:
+        print("(dry run on a copy of the incidents: nothing changed; --live applies it)")
+    return 0
+
+
+def _paging_number(settings: Settings, given: str | None, sender: str) -> str:
+    """--to, else the inbound number of the first vendor listing `sender` among its people
+    (pages come from the vendor's number, so that is where replies go)."""
+    from oncall.vendors import load_vendors
+
+    if given:
+        if not caller_number(given):
+            raise UsageError(f"--to: {given!r} is not an E.164 phone number")
+        return caller_number(given)
+    for policy in load_vendors(settings.config_dir).values():
+        if policy.inbound and any(p.phone == sender for p in policy.people.values()):
+            return policy.inbound[0]
+    raise UsageError(
+        f"--from: {sender} is nobody in the vendor files; give --to (the paging number)"
+    )
+
+
 def cmd_incident(args, settings: Settings) -> int:
     from oncall.redisconn import connect
 
@@ -313,6 +367,7 @@ COMMANDS = {
     "timetable": cmd_timetable,
     "call": cmd_call,
     "page": cmd_page,
+    "reply": cmd_reply,
     "incident": cmd_incident,
     "demo": cmd_demo,
     "serve": cmd_serve,

@@ -1,15 +1,21 @@
-"""python -m oncall.fake_twilio [--port 8011] [--auth-token T]: serve the fake Twilio REST API.
+"""python -m oncall.fake_twilio [--port 8011] [--auth-token T] [--sms-url URL]: serve the fake
+Twilio REST API.
 
-Status callbacks are signed with --auth-token (default: env TWILIO_AUTH_TOKEN; none: unsigned).
+Status callbacks are signed with --auth-token (default: env TWILIO_AUTH_TOKEN; none: unsigned);
+/_fake/sms delivers inbound SMS to --sms-url (default: PUBLIC_BASE_URL/twilio/sms).
 """
 
 import argparse
 import os
 
+from config.settings import Settings
 from oncall.fake_twilio.server import create_fake_app
 
 parser = argparse.ArgumentParser(prog="python -m oncall.fake_twilio")
 parser.add_argument("--port", type=int, default=8011)
 parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN") or None)
+parser.add_argument("--sms-url", default=Settings.from_env().public_base_url + "/twilio/sms")
 args = parser.parse_args()
-create_fake_app(auth_token=args.auth_token).run(host="127.0.0.1", port=args.port, threaded=True)
+create_fake_app(auth_token=args.auth_token, sms_url=args.sms_url).run(
+    host="127.0.0.1", port=args.port, threaded=True
+)

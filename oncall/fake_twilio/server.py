@@ -9,6 +9,10 @@ Test controls (POST form; GET for the records):
   /_fake/delay seconds=2 count=1                 the next `count` creates answer late
   /_fake/reject number=+47... code=21610         messages to `number` answer 400 with `code`
   /_fake/undeliverable number=+47... [code=]     accepted, then callback `undelivered` (30003)
+  /_fake/sms From=+47... To=+47... Body=1 [MessageSid=] [Url=]
+                                                 a phone texts our number: the signed SMS
+                                                 webhook goes to Url (default: --sms-url); the
+                                                 TwiML answer is recorded as SMS to From
   /_fake/reset                                   forget records and injected failures
   GET /_fake/messages, /_fake/calls, /_fake/callbacks
 """
@@ -28,6 +32,7 @@ from oncall.fake_twilio.state import (
     API_VERSION,
     FakeState,
     call_params,
+    inbound_params,
     message_params,
     new_sid,
     sent_matches,
@@ -39,9 +44,10 @@ API = "/2010-04-01/Accounts/<account>"
 DEFAULT_ACCOUNT = "AC" + "0" * 32
 
 
-def create_fake_app(auth_token: str | None = None, clock=None) -> Flask:
+def create_fake_app(auth_token: str | None = None, clock=None, sms_url: str | None = None) -> Flask:
     """The fake as a Flask app. Callbacks are signed with `auth_token` (unsigned if None);
-    `clock` (anything with .now()) dates the records, default the system clock."""
+    `clock` (anything with .now()) dates the records, default the system clock; `sms_url` is
+    the app's SMS webhook, where /_fake/sms delivers by default."""
     app = Flask("fake_twilio")
     state = FakeState(auth_token, clock)
     app.extensions["fake_twilio"] = state
@@ -172,6 +178,21 @@ def create_fake_app(auth_token: str | None = None, clock=None) -> Flask:
         state.make_undeliverable(required("number"), request.form.get("code", 30003, type=int))
         return "", 204
 
+    @app.post("/_fake/sms")
+    def inbound_sms():
+        form = request.form
+        url = form.get("Url") or sms_url
+        if not url:
+            abort(400, "missing form parameter Url (or start the fake with --sms-url)")
+        params = inbound_params(
+            required("From"),
+            required("To"),
+            form.get("Body", ""),
+            form.get("AccountSid", DEFAULT_ACCOUNT),
+            form.get("MessageSid"),
+        )
+        return jsonify(state.deliver_inbound(url, params))
+
     @app.post("/_fake/reset")
     def reset():
         state.reset()
@@ -251,22 +272,17 @@ class FakeTwilio:
         return self.state.join(timeout)
 
     def send_inbound_sms(
-        self, app_url: str, from_: str, to: str, body: str, account_sid: str = DEFAULT_ACCOUNT
+        self,
+        app_url: str,
+        from_: str,
+        to: str,
+        body: str,
+        account_sid: str = DEFAULT_ACCOUNT,
+        sid: str | None = None,
     ) -> requests.Response:
-        """POST a signed inbound-SMS webhook to the app at the absolute `app_url`."""
-        sid = new_sid("SM")
-        params = {
-            "MessageSid": sid,
-            "SmsSid": sid,
-            "SmsMessageSid": sid,
-            "AccountSid": account_sid,
-            "From": from_,
-            "To": to,
-            "Body": body,
-            "NumMedia": "0",
-            "NumSegments": "1",
-            "SmsStatus": "received",
-            "ApiVersion": API_VERSION,
-        }
+        """POST a signed inbound-SMS webhook to the app at the absolute `app_url` (`sid`:
+        its MessageSid, default a new one; repeat one to replay, as Twilio's retry does). The
+        raw response; /_fake/sms also records the answer as SMS."""
+        params = inbound_params(from_, to, body, account_sid, sid)
         headers = sign(self.state.auth_token, app_url, params)
         return requests.post(app_url, data=params, headers=headers, timeout=5)

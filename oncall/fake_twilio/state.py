@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections import deque
 from email.utils import parsedate_to_datetime
+from xml.etree import ElementTree
 
 import pendulum
 import requests
@@ -81,6 +82,24 @@ def message_params(m: dict) -> dict:
     if m["error_code"]:
         params["ErrorCode"] = str(m["error_code"])
     return params
+
+
+def inbound_params(from_: str, to: str, body: str, account: str, sid: str | None = None) -> dict:
+    """The form Twilio POSTs to a number's SMS webhook when a phone texts it."""
+    sid = sid or new_sid("SM")
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "SmsMessageSid": sid,
+        "AccountSid": account,
+        "From": from_,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": API_VERSION,
+    }
 
 
 def call_params(c: dict) -> dict:
@@ -240,6 +259,41 @@ class FakeState:
         with self.lock:
             self.callbacks.append(entry)
         return response
+
+    def deliver_inbound(self, url: str, params: dict) -> dict:
+        """An inbound SMS: POST the signed webhook to `url`; each <Message> of the TwiML
+        answer is recorded as an SMS to the sender, as Twilio would send it."""
+        response = requests.post(
+            url, data=params, headers=sign(self.auth_token, url, params), timeout=CALLBACK_TIMEOUT
+        )
+        replies = []
+        if response.status_code == 200 and response.text.strip():
+            replies = [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]
+        now = self.now().to_rfc2822_string()
+        with self.lock:
+            for body in replies:
+                sid = new_sid("SM")
+                self.messages.append(
+                    {
+                        "sid": sid,
+                        "account_sid": params["AccountSid"],
+                        "to": params["From"],
+                        "from": params["To"],
+                        "body": body,
+                        "status": "delivered",
+                        "error_code": None,
+                        "date_created": now,
+                        "date_sent": now,
+                        "date_updated": now,
+                        "direction": "outbound-reply",
+                        "in_reply_to": params["MessageSid"],
+                    }
+                )
+        return {
+            "sid": params["MessageSid"],
+            "status_code": response.status_code,
+            "replies": replies,
+        }
 
     def join(self, timeout: float = CALLBACK_TIMEOUT * 2) -> bool:
         """Wait until every accepted record finished its callbacks; False on timeout."""
