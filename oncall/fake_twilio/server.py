@@ -191,7 +191,8 @@ def create_fake_app(auth_token: str | None = None, clock=None, sms_url: str | No
             form.get("AccountSid", DEFAULT_ACCOUNT),
             form.get("MessageSid"),
         )
-        return jsonify(state.deliver_inbound(url, params))
+        delivered = state.deliver_inbound(url, params)
+        return jsonify(delivered), 502 if "error" in delivered else 200
 
     @app.post("/_fake/reset")
     def reset():

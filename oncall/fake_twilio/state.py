@@ -263,9 +263,11 @@ class FakeState:
     def deliver_inbound(self, url: str, params: dict) -> dict:
         """An inbound SMS: POST the signed webhook to `url`; each <Message> of the TwiML
         answer is recorded as an SMS to the sender, as Twilio would send it."""
-        response = requests.post(
-            url, data=params, headers=sign(self.auth_token, url, params), timeout=CALLBACK_TIMEOUT
-        )
+        headers = sign(self.auth_token, url, params)
+        try:
+            response = requests.post(url, data=params, headers=headers, timeout=CALLBACK_TIMEOUT)
+        except requests.RequestException as exc:  # the app is down: say so, like Twilio's log
+            return {"sid": params["MessageSid"], "error": repr(exc), "replies": []}
         replies = []
         if response.status_code == 200 and response.text.strip():
             replies = [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]
