@@ -1,6 +1,8 @@
 """`python -m oncall route|check|rota show|timetable|demo`.
 
 Bad arguments exit 2 with one line naming the problem and the valid choices, never a traceback.
+Every input is bounded: dates and instants within the years 1970-2200 (rotas.hours), and the
+windows below, so no command runs for minutes or prints without end.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from rotas.policy import VendorPolicy
 from rotas.routing import decide
 from rotas.timetable import coverage_gaps, timetable
 from rotas.yamlsource import ConfigError
+
+MAX_CHECK_MONTHS = 60  # `check --months`: five years of coverage, a few seconds per vendor
+MAX_ROTA_WEEKS = 104  # `rota show --weeks`
+MAX_TIMETABLE_DAYS = 3653  # `timetable --from .. --to`: ten years, about a second
 
 
 class UsageError(Exception):
@@ -147,8 +153,8 @@ def cmd_check(args, settings: Settings) -> int:
     files = args.files or [str(p) for p in vendor_files(settings.config_dir)]
     if not files:
         raise UsageError(f"no vendor configs in {settings.config_dir}")
-    if args.months < 1:
-        raise UsageError("--months must be at least 1")
+    if not 1 <= args.months <= MAX_CHECK_MONTHS:
+        raise UsageError(f"--months must be between 1 and {MAX_CHECK_MONTHS}")
     start = _date(args.start, "--from") if args.start else pendulum.today().date()
     errors = warnings = gaps = 0
     loaded = []
@@ -184,8 +190,8 @@ def _check_duplicate_inbound(loaded) -> int:
 
 def cmd_rota_show(args, settings: Settings) -> int:
     policy = _vendor(settings, args.vendor)
-    if not 1 <= args.weeks <= 104:
-        raise UsageError("--weeks must be between 1 and 104")
+    if not 1 <= args.weeks <= MAX_ROTA_WEEKS:
+        raise UsageError(f"--weeks must be between 1 and {MAX_ROTA_WEEKS}")
     start = _date(args.start, "--from") if args.start else pendulum.today().date()
     print(out.rota_table(policy, start, args.weeks))
     return 0
@@ -197,6 +203,11 @@ def cmd_timetable(args, settings: Settings) -> int:
     first, last = _date(args.start, "--from"), _date(args.end, "--to")
     if last < first:
         raise UsageError(f"--to {last} is before --from {first}")
+    if (last - first).days >= MAX_TIMETABLE_DAYS:
+        raise UsageError(
+            f"--from {first} --to {last} spans {(last - first).days + 1} days; "
+            f"at most {MAX_TIMETABLE_DAYS} (ten years)"
+        )
     begin = pendulum.datetime(first.year, first.month, first.day, tz=policy.tz)
     end = pendulum.datetime(last.year, last.month, last.day, tz=policy.tz).add(days=1)
     changes = timetable(policy, args.severity, begin, end)

@@ -37,7 +37,14 @@ from rotas.policy import (
     VendorPolicy,
     Written,
 )
-from rotas.yamlsource import ConfigError, Problem, Problems, gc_paused, load_yaml
+from rotas.yamlsource import (
+    MAX_CHARS,
+    ConfigError,
+    Problem,
+    Problems,
+    gc_paused,
+    load_yaml,
+)
 
 TOP_KEYS = {
     "id",
@@ -72,9 +79,17 @@ def check_policy_file(path: str | Path) -> tuple[VendorPolicy | None, list[Probl
     """(policy or None, all problems: errors and warnings)."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CHARS + 1)  # never more: a huge file is refused, not read
     except OSError as exc:
         return None, [Problem(source, 0, "file", f"cannot read: {exc.strerror}")]
+    if len(raw) > MAX_CHARS:
+        return None, [Problem(source, 1, "file", f"larger than {MAX_CHARS // 1024} KiB")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(source, line, "file", "not UTF-8 text")]
     with gc_paused():  # tens of thousands of small objects, none of them garbage
         return _check_policy_text(text, source, Path(path).stem)
 

@@ -16,6 +16,10 @@ import pendulum
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Dates outside these years are refused wherever they are read (config files and the command
+# line): no rota, holiday table or time zone rule needs them, and near year 1 or 9999 date
+# arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
 _LOCAL_MINUTE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -211,7 +215,7 @@ def parse_instant(text: str, tz: str) -> pendulum.DateTime:
             day = date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             raise ValueError(f"{text!r} is not a valid date") from None
-        return local_instant(tz, day, _minutes(int(m[4]), int(m[5]), text))
+        return local_instant(tz, _supported(day, text), _minutes(int(m[4]), int(m[5]), text))
     if not re.match(r"^\d{4}-?\d{2}-?\d{2}", text):
         raise ValueError(f"{text!r} is not an ISO 8601 time like 2026-04-02T10:00")
     try:
@@ -220,6 +224,7 @@ def parse_instant(text: str, tz: str) -> pendulum.DateTime:
         raise ValueError(f"{text!r} is not an ISO 8601 time like 2026-04-02T10:00") from None
     if not isinstance(at, pendulum.DateTime):
         raise ValueError(f"{text!r} is not a date and time")
+    _supported(at, text)
     return at
 
 
@@ -229,6 +234,14 @@ def parse_date(text: str) -> date:
     if not m:
         raise ValueError(f"{text!r} is not a date like 2026-01-05")
     try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
+        day = date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid date ({exc})") from None
+    return _supported(day, text)
+
+
+def _supported(day, text: str):
+    """`day` (a date or a date-time) if its year is within FIRST_YEAR..LAST_YEAR."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{text!r} is outside the supported years {FIRST_YEAR}-{LAST_YEAR}")
+    return day
