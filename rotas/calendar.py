@@ -1,8 +1,8 @@
 """The vendor calendar: public holidays, vendor closures, desk hours and duty windows.
 
 Everything is evaluated on the vendor-local wall clock, so DST nights come out right.
-A "closed day" is a public holiday of the vendor's country or a vendor closure; weekends are
-simply days without desk hours.
+A "closed day" is a holiday of the vendor's country (of the categories it chose: public by
+default) or a vendor closure; weekends are simply days without desk hours.
 """
 
 from __future__ import annotations
@@ -23,25 +23,48 @@ COUNTRY_NAMES = {"NO": "Norway", "SE": "Sweden"}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def holiday_categories(country: str) -> tuple[str, ...]:
+    """The holiday categories the `holidays` package knows for `country` ('public', ...)."""
+    return tuple(sorted(holidays_lib.country_holidays(country).supported_categories))
+
+
 @dataclass
 class HolidayCalendar:
-    """Public holidays of one country from the `holidays` package, in English, cached per year."""
+    """Holidays of one country from the `holidays` package, in English, cached per year.
+
+    `categories` chooses which: 'public' by default; Sweden's 'de_facto' adds Midsummer Eve,
+    Christmas Eve and New Year's Eve, days "helgfria vardagar" leave out. On a date in more
+    than one category, the first category listed names it."""
 
     country: str
-    _years: dict[int, dict[date, str]] = field(default_factory=dict, repr=False)
+    categories: tuple[str, ...] = ("public",)
+    _years: dict[int, dict[date, tuple[str, str]]] = field(default_factory=dict, repr=False)
 
-    def name(self, d: date) -> str | None:
+    def holiday(self, d: date) -> tuple[str, str] | None:
+        """(name, category) of the holiday on `d`, or None."""
         year = self._years.get(d.year)
         if year is None:
-            found = holidays_lib.country_holidays(self.country, years=d.year, language="en_US")
-            year = self._years[d.year] = dict(found)
+            year = self._years[d.year] = self._load(d.year)
         return year.get(d)
 
+    def _load(self, year: int) -> dict[date, tuple[str, str]]:
+        out: dict[date, tuple[str, str]] = {}
+        for category in self.categories:
+            found = holidays_lib.country_holidays(
+                self.country, years=year, language="en_US", categories=(category,)
+            )
+            for d, name in found.items():
+                out.setdefault(d, (name, category))
+        return out
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, HolidayCalendar) and other.country == self.country
+        return isinstance(other, HolidayCalendar) and (other.country, other.categories) == (
+            self.country,
+            self.categories,
+        )
 
     def __hash__(self) -> int:
-        return hash(self.country)
+        return hash((self.country, self.categories))
 
 
 @dataclass(frozen=True)
@@ -80,9 +103,11 @@ def closed_reason(policy: VendorPolicy, d: date) -> str | None:
 
 
 def _closed_reason(policy: VendorPolicy, d: date) -> str | None:
-    holiday = policy.holidays.name(d)
+    holiday = policy.holidays.holiday(d)
     if holiday:
-        return f"{holiday} is a public holiday in {COUNTRY_NAMES[policy.country]}"
+        name, category = holiday
+        kind = category.replace("_", " ")  # 'public', 'de facto'
+        return f"{name} is a {kind} holiday in {COUNTRY_NAMES[policy.country]}"
     for closure in policy.closures:
         if closure.covers(d):
             return f"{d.isoformat()} is in the vendor closure {closure.describe()}"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pendulum
 
-from rotas.calendar import COUNTRY_NAMES, Closure, HolidayCalendar
+from rotas.calendar import COUNTRY_NAMES, Closure, HolidayCalendar, holiday_categories
 from rotas.config_rota import parse_language, parse_people, parse_rota
-from rotas.config_sections import Section, declared, line_at
+from rotas.config_sections import AlreadyReported, Section, declared, line_at
 from rotas.hours import (
     WeeklyHours,
     normalise,
@@ -120,8 +120,8 @@ def parse_policy(data, problems: Problems) -> VendorPolicy | None:
     top = Section(problems, data, "", TOP_KEYS)
     vendor_id = top.take("id", _slug, required=True)
     tz = top.take("timezone", _timezone, required=True)
-    country = top.take("holidays", _country, required=True)
-    region = country or "NO"
+    holidays = top.take("holidays", _holidays, required=True)
+    region = holidays.country if holidays else "NO"
     phone = _phone_parser(region)
     desk = top.section("desk", {"phones", "hours", "breaks"}, required=True)
     duty = top.section("duty", {"phones", "hours"})
@@ -136,7 +136,7 @@ def parse_policy(data, problems: Problems) -> VendorPolicy | None:
         language=top.take("language", parse_language, required=True) or "en",
         tz=tz or "UTC",
         country=region,
-        holidays=HolidayCalendar(region),
+        holidays=holidays or HolidayCalendar(region),
         desk_phones=desk.take("phones", lambda v, s: _phones(v, s, phone), default=()),
         desk_hours=desk_hours or WeeklyHours(((),) * 7),
         breaks=breaks,
@@ -228,6 +228,39 @@ def _country(value, _s) -> str:
     if value not in COUNTRIES:
         raise ValueError(f"{value!r} is not a supported holiday country ({', '.join(COUNTRIES)})")
     return value
+
+
+def _holidays(value, s: Section) -> HolidayCalendar:
+    """`SE` (public holidays), or `{country: SE, categories: [public, de_facto]}`."""
+    if isinstance(value, str):
+        return HolidayCalendar(_country(value, s))
+    if not hasattr(value, "keys"):
+        raise ValueError("use a country (SE) or {country: SE, categories: [public, de_facto]}")
+    sub = s.nested(value, {"country", "categories"})
+    country = sub.take("country", _country, required=True)
+    if country is None:
+        raise AlreadyReported
+    categories = sub.take("categories", lambda v, ss: _categories(v, ss, country))
+    if "categories" in value and not categories:
+        raise AlreadyReported
+    return HolidayCalendar(country, categories or ("public",))
+
+
+def _categories(value, s: Section, country: str) -> tuple[str, ...]:
+    known = holiday_categories(country)
+
+    def category(item) -> str:
+        if item not in known:
+            raise ValueError(
+                f"{item!r} is not a holiday category of {COUNTRY_NAMES[country]} "
+                f"(valid: {', '.join(known)})"
+            )
+        return item
+
+    found = s.each(value, category)
+    if isinstance(value, list) and not value:
+        raise ValueError(f"list at least one category (valid: {', '.join(known)})")
+    return tuple(dict.fromkeys(found))
 
 
 def _phone_parser(region: str):

@@ -113,9 +113,20 @@ def _holiday_dates(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays_lib.country_holidays(country, years=year))
 
 
+def swedish_eve(d: date) -> bool:
+    """Julafton, nyårsafton, midsommarafton (the Friday between 19 and 25 June): not among
+    the "helgfria vardagar" of the Swedish vendors."""
+    return (d.month, d.day) in ((12, 24), (12, 31)) or (
+        d.month == 6 and 19 <= d.day <= 25 and d.weekday() == 4
+    )
+
+
 def ref_closed_day(vid: str, d: date) -> bool:
-    """Weekend, public holiday, or (pindena) romjul 27-31 Dec and ISO weeks 29-30."""
+    """Weekend, public holiday, (Sweden) a de facto holiday eve, or (pindena) romjul 27-31 Dec
+    and ISO weeks 29-30."""
     if d.weekday() >= 5 or d in _holiday_dates(COUNTRY[vid], d.year):
+        return True
+    if COUNTRY[vid] == "SE" and swedish_eve(d):
         return True
     if vid == "pindena":
         return (d.month == 12 and d.day >= 27) or d.isocalendar()[1] in (29, 30)

@@ -165,6 +165,13 @@ ITSL_CASES = [
     ("p1", "2026-06-20T12:00", "oncall", [SARA, ERIK], [SARA], False, "Midsummer Day"),
     ("p1", "2028-06-06T10:00", "oncall", [ANNA, JOHAN], [ANNA], False, "National Day"),
     ("p3", "2028-06-06T10:00", "written", [], [], False, "National Day"),
+    # "vardagar" leave out the de facto holidays too: shifts k=50 (Thu 24 Dec), k=51 (Thu
+    # 31 Dec) and k=76 (Fri 2027-06-25, Midsummer Eve)
+    ("p1", "2026-12-24T10:00", "oncall", [SARA, ERIK], [SARA], False, "Christmas Eve"),
+    ("p2", "2026-12-24T10:00", "written", [], [], False, "de facto holiday in Sweden"),
+    ("p1", "2026-12-31T10:00", "oncall", [ANNA, JOHAN], [ANNA], False, "New Year's Eve"),
+    ("p1", "2027-06-25T10:00", "oncall", [ERIK, ANNA], [ERIK], False, "Midsummer Eve"),
+    ("p1", "2026-12-23T10:00", "desk", [ITSL_DESK], [DEVELOPMENT, SERVICE_OWNER], True, None),
 ]
 
 KOMMUNE_DUTY_DIAL = [SOLVEIG, EIRIK, KOMMUNE_DUTY]  # shift k % 3 == 0, then the duty phone
@@ -238,6 +245,11 @@ AMIDO_CASES = [
     ("bradskande", "2026-06-06T12:00", "written", [], [], False, "National Day"),  # Saturday
     ("bradskande", "2028-06-06T10:00", "written", [], [], False, "National Day"),  # Tuesday
     ("bradskande", "2026-06-20T12:00", "written", [], [], False, "Midsummer Day"),
+    # "helgfria vardagar" leave out Christmas Eve, New Year's Eve and Midsummer Eve (de facto)
+    ("bradskande", "2026-12-24T10:00", "written", [], [], False, "Christmas Eve"),
+    ("lag", "2026-12-31T10:00", "written", [], [], False, "New Year's Eve"),
+    ("hog", "2027-06-25T10:00", "written", [], [], False, "de facto holiday in Sweden"),
+    ("hog", "2026-12-23T10:00", "desk", [AMIDO_DESK], [], True, None),
 ]
 
 
@@ -345,6 +357,8 @@ RESPOND_CASES = [
     ("itsl", "p3", "2026-03-10T10:00", "2026-03-11T17:00:00+01:00"),
     # p4 '2 working days': Epiphany (Tue 6 Jan) is not one
     ("itsl", "p4", "2026-01-05T10:00", "2026-01-08T17:00:00+01:00"),
+    # p3 'next working day' from Wed 23 Dec: Christmas Eve is not one (nor 25-27 Dec)
+    ("itsl", "p3", "2026-12-23T10:00", "2026-12-28T17:00:00+01:00"),
     # aidn b '1 working hour' (desk 08:00-16:00): Friday 16:30 is closed -> Monday 09:00
     ("aidn", "b", "2026-03-13T16:30", "2026-03-16T09:00:00+01:00"),
     ("aidn", "b", "2026-03-13T15:30", "2026-03-16T08:30:00+01:00"),
