@@ -21,14 +21,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(PY) -m oncall check
+	$(PY) -m oncall check --strict
 	$(PY) -m pytest -q -n 4 --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 check: $(STAMP)
-	$(PY) -m oncall check
+	$(PY) -m oncall check --strict
 
 bench: $(STAMP)
 	$(PY) bench/bench_routing.py
