@@ -18,6 +18,8 @@ from rotas.calendar import COUNTRY_NAMES, Closure, HolidayCalendar, holiday_cate
 from rotas.config_rota import parse_language, parse_people, parse_rota
 from rotas.config_sections import AlreadyReported, Section, declared, line_at
 from rotas.hours import (
+    FIRST_YEAR,
+    LAST_YEAR,
     WeeklyHours,
     normalise,
     parse_date,
@@ -170,7 +172,7 @@ def _cross_check(policy: VendorPolicy, top: Section) -> None:
                     problem = _target_problem(target, layers, people)
                     if problem:
                         top.problem(line, f"severities.{sev.id}.{state}.page[{j}].notify", problem)
-        if sev.closed.route == "duty" and not policy.rota.layers and not policy.duty_phones:
+        if sev.closed.route == "duty" and not (layers or policy.duty_phones):
             top.problem(
                 line_at(raw, i, "closed"),
                 f"severities.{sev.id}.closed",
@@ -334,7 +336,7 @@ def _closure(sub: Section) -> Closure | None:
     name = sub.take("name", _text, required=True) or "closure"
     if "weeks" in sub.data:
         weeks = sub.take("weeks", _week_range)
-        year = sub.take("year", lambda v, _s: int(v))
+        year = sub.take("year", lambda v, _s: _year(v))
         return Closure(name, weeks=weeks, year=year) if weeks else None
     first = sub.take("from", _day_or_yearly, required=True)
     last = sub.take("to", _day_or_yearly, required=True)
@@ -434,7 +436,7 @@ def _rule(value, s: Section, routes: tuple[str, ...]) -> Rule:
     page = sub.take(
         "page", lambda v, ss: tuple(ss.each_section(v, {"after", "notify"}, _step)), default=()
     )
-    repeat = sub.take("repeat", lambda v, _s: _count(v), default=0)
+    repeat = sub.take("repeat", lambda v, _s: _repeat(v), default=0)
     desk_option = sub.take("desk_option", _flag, default=False)
     if desk_option and not (value_route == "written" and routes == ROUTES_OPEN):
         sub.problem(
@@ -452,9 +454,36 @@ def _flag(value, _s) -> bool:
 
 
 def _step(sub: Section) -> PageStep | None:
-    after = sub.take("after", lambda v, _s: _minutes(v), default=0)
+    after = sub.take("after", lambda v, _s: _delay(v), default=0)
     targets = sub.take("notify", lambda v, _s: tuple(str(t) for t in _as_list(v)), required=True)
     return PageStep(after, targets) if targets else None
+
+
+MAX_REPEAT = 10  # rounds of a whole page plan
+MAX_DELAY = 24 * 60  # minutes from the incident to a page step
+
+
+def _repeat(value) -> int:
+    count = _count(value)
+    if count > MAX_REPEAT:
+        raise ValueError(f"{value!r}: a page plan repeats at most {MAX_REPEAT} times")
+    return count
+
+
+def _delay(value) -> int:
+    minutes = _minutes(value)
+    if minutes > MAX_DELAY:
+        raise ValueError(f"{value!r}: a page step comes at most 24h after the incident opens")
+    return minutes
+
+
+def _year(value) -> int:
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{4}", text):
+        raise ValueError(f"{value!r} is not a year like 2027")
+    if not FIRST_YEAR <= int(text) <= LAST_YEAR:
+        raise ValueError(f"{value!r} is outside the supported years {FIRST_YEAR}-{LAST_YEAR}")
+    return int(text)
 
 
 def _minutes(value) -> int:

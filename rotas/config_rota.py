@@ -135,12 +135,18 @@ def _person(pid, people: dict[str, Person], people_ids: set[str]) -> Person:
     return people[pid]
 
 
+MAX_SHIFT_DAYS = 364  # 52 weeks
+
+
 def _shift_days(value) -> int:
     text = str(value).strip().lower()
     m = re.fullmatch(r"(?:(\d+)\s+)?(day|days|week|weeks)", text)
     if not m or (m[1] is not None and int(m[1]) < 1):
         raise ValueError(f"{value!r} is not a shift length like '1 week', '1 day' or '3 days'")
-    return int(m[1] or 1) * (7 if m[2].startswith("week") else 1)
+    days = int(m[1] or 1) * (7 if m[2].startswith("week") else 1)
+    if days > MAX_SHIFT_DAYS:
+        raise ValueError(f"{value!r}: a shift is at most 52 weeks")
+    return days
 
 
 def _handoff(value) -> int:

@@ -133,6 +133,47 @@ def test_a_file_that_is_not_utf8_is_a_problem_on_its_line(tmp_path):
     assert [str(p) for p in found] == [f"{path}:2: file: not UTF-8 text"]
 
 
+# -- config values: every number bounded ----------------------------------------------------
+
+ITSL_LAYER = '    shift: 1 week\n    handoff: "08:00"\n  - layer: secondary'
+ITSL_OVERRIDE = '{layer: primary, person: anna, from: "9999-12-31T23:00", to: "2026-12-31T23:59"}'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (ITSL_LAYER, ITSL_LAYER.replace("1 week", "99999999999999 weeks"),
+         "rota.primary.shift: '99999999999999 weeks': a shift is at most 52 weeks"),
+        (ITSL_LAYER, ITSL_LAYER.replace("1 week", "365 days"),
+         "rota.primary.shift: '365 days': a shift is at most 52 weeks"),
+        ("        - after: 20m", "        - after: 9999999999999999h",
+         "severities.p1.closed.page[2].after: '9999999999999999h': "
+         "a page step comes at most 24h after the incident opens"),
+        ("      route: duty\n", "      route: duty\n      repeat: 1000000\n",
+         "severities.p1.closed.repeat: '1000000': a page plan repeats at most 10 times"),
+        ("closures: []", "closures: [{name: x, weeks: 29-30, year: 99999999999999999999}]",
+         "closures[0].year: '99999999999999999999' is not a year like 2027"),
+        ("closures: []", "closures: [{name: x, weeks: 29-30, year: 2230}]",
+         "closures[0].year: '2230' is outside the supported years 1970-2200"),
+        ("closures: []", 'closures: [{name: x, from: "0001-01-01", to: "2026-12-31"}]',
+         "closures[0].from: '0001-01-01' is outside the supported years 1970-2200"),
+        ("\nseverities:", f"\noverrides:\n  - {ITSL_OVERRIDE}\nseverities:",
+         "overrides[0].from: '9999-12-31T23:00' is outside the supported years 1970-2200"),
+    ],
+)  # fmt: skip
+def test_config_numbers_and_dates_are_bounded_one_problem_each(tmp_path, old, new, problem):
+    text = (VENDORS / "itsl.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    text = text.replace(old, new)
+    value = problem.split("'")[1]  # the problem is on the line of the offending value
+    line = text[: text.index(value)].count("\n") + 1
+    path = tmp_path / "itsl.yaml"
+    path.write_text(text, encoding="utf-8")
+    policy, problems = check_policy_file(path)
+    assert policy is None
+    assert [str(p) for p in problems] == [f"{path}:{line}: {problem}"]
+
+
 # -- the command line: every date and window bounded -----------------------------------------
 
 
