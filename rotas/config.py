@@ -79,21 +79,28 @@ def load_policy(path: str | Path) -> VendorPolicy:
 
 def check_policy_file(path: str | Path) -> tuple[VendorPolicy | None, list[Problem]]:
     """(policy or None, all problems: errors and warnings)."""
+    text, problem = read_policy_text(path)
+    if problem:
+        return None, [problem]
+    with gc_paused():  # tens of thousands of small objects, none of them garbage
+        return _check_policy_text(text, str(path), Path(path).stem)
+
+
+def read_policy_text(path: str | Path) -> tuple[str, Problem | None]:
+    """A vendor file's text, or the problem why not: it cannot be read, is larger than
+    MAX_CHARS (then no more than that is read), or is not UTF-8."""
     source = str(path)
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_CHARS + 1)  # never more: a huge file is refused, not read
+            raw = f.read(MAX_CHARS + 1)
     except OSError as exc:
-        return None, [Problem(source, 0, "file", f"cannot read: {exc.strerror}")]
+        return "", Problem(source, 0, "file", f"cannot read: {exc.strerror}")
     if len(raw) > MAX_CHARS:
-        return None, [Problem(source, 1, "file", f"larger than {MAX_CHARS // 1024} KiB")]
+        return "", Problem(source, 1, "file", f"larger than {MAX_CHARS // 1024} KiB")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(source, line, "file", "not UTF-8 text")]
-    with gc_paused():  # tens of thousands of small objects, none of them garbage
-        return _check_policy_text(text, source, Path(path).stem)
+        return "", Problem(source, raw.count(b"\n", 0, exc.start) + 1, "file", "not UTF-8 text")
 
 
 def check_policy_text(text: str, source: str, stem: str):
