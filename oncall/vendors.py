@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oncall.lastgood import LastGood
-from rotas.config import check_policy_text, load_policy
+from rotas.config import check_policy_text, load_policy, read_policy_text
 from rotas.inbound import Claim, duplicate_problems, duplicates, inbound_lines, keeper
 from rotas.phone import mask
 from rotas.policy import VendorPolicy
@@ -87,10 +87,9 @@ def load_one(config_dir: Path, vendor_id: str, store: LastGood | None = None):
 
 def _load_file(path: Path) -> tuple[Loaded | None, list[str]]:
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{source}:0: file: cannot read: {exc}"]
+    text, problem = read_policy_text(path)  # bounded: a huge file is never read whole
+    if problem:
+        return None, [str(problem)]
     policy, errors = _parse(text, source, path.stem)
     return (Loaded(policy, text, source) if policy else None), errors
 

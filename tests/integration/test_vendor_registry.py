@@ -248,3 +248,11 @@ def test_a_worker_job_for_a_vendor_with_no_config_gets_a_stand_in(tmp_path, redi
     policy = vendors["amido"]  # the incident's vendor, gone since it opened
     assert (policy.id, policy.name, policy.inbound) == ("amido", "amido", (AMIDO_IN,))
     assert vendors["aidn"] is registry.policies["aidn"]
+
+
+def test_a_huge_vendor_file_is_refused_unread_and_the_others_load(tmp_path, redis_client):
+    directory = vendor_dir(tmp_path)
+    (directory / "aidn.yaml").write_text("# padding\n" * 40_000, encoding="utf-8")  # 400 KB
+    registry = load_registry(directory, LastGood(redis_client))
+    assert "aidn" not in registry.policies and "pindena" in registry.policies
+    assert any("aidn.yaml:1: file: larger than" in e for e in registry.errors), registry.errors
