@@ -7,17 +7,26 @@ twilio import, per job). A job that raises is caught by RQ and retried; a child 
 hard is restarted by the supervisor, and RQ's maintenance (every 5 s, heartbeat 5 s + RQ's
 fixed 60 s) hands its abandoned job to the retry. A sweep thread re-enqueues overdue
 escalation steps every few seconds, also when the worker holding the scheduler died.
+
+No process outlives its parent (Linux: PR_SET_PDEATHSIG): RQ forks the scheduler from the
+worker child, and a child killed outright (SIGKILL, OOM) would leave that scheduler running,
+holding the scheduler lock, after the supervisor stops. The scheduler gets SIGTERM when the
+child dies (it releases its lock, so the next child's scheduler takes over at once), and the
+child gets SIGTERM when the supervisor dies (RQ's warm shutdown, which stops its scheduler).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from functools import partial
 
 from rq import SimpleWorker
 
@@ -37,7 +46,21 @@ SWEEP_EVERY = 5.0  # seconds
 log = logging.getLogger("workers.run")
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_prctl = getattr(ctypes.CDLL(None), "prctl", None)  # None where there is no prctl
+
+
+def die_with_parent(parent: int) -> None:
+    """In a process just forked by `parent`: SIGTERM when `parent` dies (kernel-delivered,
+    whatever kills it); at once if it died before we asked."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def child() -> None:
+    os.register_at_fork(after_in_child=partial(die_with_parent, os.getpid()))  # the scheduler
     settings = runtime().settings  # one Settings per process; vendors load before the first job
     client = connect(settings)
     threading.Thread(
@@ -76,7 +99,10 @@ def supervise() -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     while not stopping:
-        proc = subprocess.Popen([sys.executable, "-m", "workers.run", "--child"])
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers.run", "--child"],
+            preexec_fn=partial(die_with_parent, os.getpid()),  # we have no threads: safe
+        )
         print(f"workers.run: worker child {proc.pid} started", flush=True)
         code = proc.wait()
         if not stopping:
