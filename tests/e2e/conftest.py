@@ -35,7 +35,7 @@ from oncall import create_app
 from oncall.clock import SystemClock
 from oncall.fake_twilio import FakeTwilio
 from oncall.redisconn import url_of
-from tests.conftest import AUTH_TOKEN
+from tests.conftest import AUTH_TOKEN, assert_no_full_number
 
 ROOT = Path(__file__).resolve().parents[2]
 MINUTE = 0.3  # seconds per policy minute in these tests: a 10-minute step waits 3 s
@@ -126,8 +126,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-            # the RQ scheduler is forked by the worker child; if that child was SIGKILLed
-            # the scheduler lives on as an orphan in the same process group
+            # anything of the tree still running (workers.run makes its processes die with
+            # their parents; this is the suite's own guarantee)
             with suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
 
@@ -137,7 +137,8 @@ def running_stack(
     redis_client, *, config_dir: Path | None = None, minute: float = MINUTE, graceful: bool = True
 ):
     """Fake Twilio + web app + one worker supervisor; everything stopped on exit (the
-    workers killed outright unless `graceful`: Redis is flushed after each test anyway)."""
+    workers killed outright unless `graceful`: Redis is flushed after each test anyway), and
+    the workers' output (tracebacks included) scanned for full phone numbers."""
     fake = FakeTwilio(auth_token=AUTH_TOKEN)
     fake.start()
     settings = replace(
@@ -163,6 +164,7 @@ def running_stack(
         server.shutdown()
         fake.stop()
         print("--- worker output ---", s.log_text(), sep="\n")  # shown when a test fails
+    assert_no_full_number(s.log_text(), "the worker output")
 
 
 @pytest.fixture
