@@ -8,6 +8,11 @@ from flask import Flask
 
 from config.settings import Settings
 
+# Twilio's webhook requests are form posts of a few KB (an SMS of 1,600 characters URL-encodes
+# to at most ~15 KB): a larger body is refused with 413 from its Content-Length before it is
+# read, parsed or its signature checked (a chunked one after its first 64 KiB).
+MAX_REQUEST_BYTES = 64 * 1024
+
 
 def create_app(settings: Settings | None = None, *, clock=None, redis_client=None) -> Flask:
     """The web app, configured from the environment unless `settings` is given."""
@@ -23,6 +28,7 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
     )
     masking.install()
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     client = redis_client if redis_client is not None else redisconn.connect(settings)
     # Never raises: a bad vendor file is served from its last good version or left out.
     registry = load_registry(settings.config_dir, LastGood(client))

@@ -3,6 +3,12 @@
 The URL is rebuilt from configuration, never from the request's Host or scheme, so it is
 right behind a TLS-terminating proxy; the query string is used byte for byte (re-encoding it
 is the classic cause of false 403s). No auth token configured -> every request is refused.
+
+A POST is signed over the URL and its form parameters. A GET (a number whose webhook method
+is set to GET in Twilio's console) carries Twilio's parameters in the query and is signed
+over the URL alone; once it is verified the views find those parameters in `request.form`,
+as for a POST. POST stays the recommended method: a GET puts caller numbers and SMS texts in
+the URL (the access log leaves the query out) and a long SMS may not fit in a request line.
 """
 
 from __future__ import annotations
@@ -46,9 +52,12 @@ def twilio_signed(view):
     def checked(*args, **kwargs):
         token = services().settings.twilio_auth_token
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not signed(token, public_url(), request.form, signature):
+        posted = request.method == "POST"
+        if not signed(token, public_url(), request.form if posted else {}, signature):
             log.warning("403: bad or missing Twilio signature for %s", request.path)
             abort(403)
+        if not posted:
+            request.form = request.args  # Twilio's parameters, where the views read them
         return view(*args, **kwargs)
 
     return checked

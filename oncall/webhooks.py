@@ -1,4 +1,9 @@
-"""Blueprint "twilio": the signed voice webhooks. Every answer is TwiML, never a 500."""
+"""Blueprint "twilio": the signed voice webhooks. Every answer is TwiML, never a 500.
+
+The URLs configured in Twilio's console (voice, fallback, SMS, status) answer GET as well as
+POST (signature.py says how a GET is checked); /page-ack is our own <Gather> action, which
+Twilio always POSTs.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +51,7 @@ def parse_call(form, args) -> steps.Call:
     )
 
 
-@bp.post("/voice/<step>")
+@bp.route("/voice/<step>", methods=["GET", "POST"])
 @twilio_signed
 def voice(step: str):
     svc = services()
@@ -60,7 +65,7 @@ def voice(step: str):
         return twiml(svc.fallback(call))
 
 
-@bp.post("/sms")
+@bp.route("/sms", methods=["GET", "POST"])
 @twilio_signed
 def sms():
     """An engineer's reply to a page: applied once per MessageSid, answered in their
@@ -83,7 +88,7 @@ def sms():
     return twiml(response)
 
 
-@bp.post("/status")
+@bp.route("/status", methods=["GET", "POST"])
 @twilio_signed
 def status():
     """Twilio's message status callback: 204, fast, no body. Redis down: 503 (Twilio logs
