@@ -10,7 +10,7 @@ from config.settings import Settings
 
 # Twilio's webhook requests are form posts of a few KB (an SMS of 1,600 characters URL-encodes
 # to at most ~15 KB): a larger body is refused with 413 from its Content-Length before it is
-# read, parsed or its signature checked (a chunked one after its first 64 KiB).
+# read, parsed or its signature checked (a chunked body is read no further than 64 KiB).
 MAX_REQUEST_BYTES = 64 * 1024
 
 

@@ -57,6 +57,7 @@ def run_pytest(tmp: Path, test_source: str, *args: str, env: dict | None = None)
     test_file = tmp / "test_inner.py"
     test_file.write_text(test_source)
     plugins = ["-p", "tests.conftest", "-p", "no:cacheprovider"]
+    outer = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}  # xdist's
     return subprocess.run(
         [
             sys.executable,
@@ -70,7 +71,7 @@ def run_pytest(tmp: Path, test_source: str, *args: str, env: dict | None = None)
             str(test_file),
         ],
         cwd=ROOT,
-        env={**os.environ, "TMPDIR": str(tmp), **(env or {})},
+        env={**outer, "TMPDIR": str(tmp), **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

@@ -12,6 +12,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from oncall import MAX_REQUEST_BYTES
+from tests.conftest import stored_keys
 
 AIDN_INBOUND = "+4721000011"
 
@@ -51,24 +52,25 @@ def test_a_signed_get_voice_webhook_is_answered_like_a_post(
     assert response.status_code == 200
     root = ET.fromstring(response.data)
     assert root.find("Gather") is not None  # the vendor's menu: To was read from the query
-    assert redis_client.dbsize() > 0  # the call was started
+    assert stored_keys(redis_client)  # the call was started
 
     # the GET rule (the URL alone is signed) never applies to a POST: its form is signed too
-    redis_client.flushdb()
+    for key in stored_keys(redis_client):
+        redis_client.delete(key)
     path = "/twilio/voice/incoming"
     url_only = RequestValidator(settings.twilio_auth_token).compute_signature(
         settings.public_base_url + path, {}
     )
     response = client.post(path, data=_call(), headers={"X-Twilio-Signature": url_only})
     assert response.status_code == 403
-    assert redis_client.dbsize() == 0
+    assert stored_keys(redis_client) == []
 
 
 def test_a_signed_get_sms_reply_acknowledges(paged_incident, signed_get):
     store, incident_id, engineer = paged_incident("AIDN-2026-555001")
     sms = {"MessageSid": "SM1", "From": engineer, "To": AIDN_INBOUND, "Body": "1"}
     response = signed_get("/twilio/sms", sms)
-    assert response.status_code == 200 and b"acknowledged" in response.data
+    assert response.status_code == 200 and b"AIDN-2026-555001" in response.data
     assert store.load(incident_id).state == "acknowledged"
 
 
@@ -81,7 +83,7 @@ def test_an_unsigned_or_altered_get_is_refused_and_stores_nothing(
     params = _call(MessageSid="SM1", MessageStatus="failed", Body="1")
     assert client.get(f"{path}?{urlencode(params)}").status_code == 403
     assert signed_get(path, params, tamper={"From": "+4790000999"}).status_code == 403
-    assert redis_client.dbsize() == 0
+    assert stored_keys(redis_client) == []
     # /page-ack is our own <Gather> action, which Twilio always POSTs
     assert client.get("/twilio/page-ack?Digits=1").status_code == 405
 
@@ -92,7 +94,7 @@ def test_a_body_larger_than_any_twilio_request_is_refused_before_it_is_read(
     body = _call(Padding="x" * MAX_REQUEST_BYTES)  # a valid signature, too large
     response = signed_post("/twilio/voice/incoming", body)
     assert response.status_code == 413
-    assert redis_client.dbsize() == 0
+    assert stored_keys(redis_client) == []
 
     # the largest SMS Twilio sends fits: 1,600 characters of three UTF-8 bytes each
     store, incident_id, engineer = paged_incident("AIDN-2026-555002")
