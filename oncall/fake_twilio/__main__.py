@@ -9,7 +9,10 @@ import argparse
 import os
 
 from config.settings import Settings
+from oncall import masking
 from oncall.fake_twilio.server import create_fake_app
+
+masking.install()  # its request log shows the twilio client's lookups: Messages.json?To=%2B47...
 
 parser = argparse.ArgumentParser(prog="python -m oncall.fake_twilio")
 parser.add_argument("--port", type=int, default=8011)

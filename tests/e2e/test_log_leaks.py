@@ -21,7 +21,7 @@ from rq import Queue
 from twilio.request_validator import RequestValidator
 
 from oncall.redisconn import url_of
-from tests.conftest import AUTH_TOKEN, assert_no_full_number, full_numbers
+from tests.conftest import AUTH_TOKEN, assert_no_full_number, full_numbers, stored_keys
 from tests.e2e.conftest import ROOT, wait_for
 from workers.queues import PAGES
 
@@ -170,5 +170,34 @@ def test_a_50_mb_unsigned_post_is_refused_before_it_is_read(web, redis_client):
     growth = max(_peak_rss_kib(pid) - kib for pid, kib in before.items())
     print(f"peak RSS growth of a gunicorn worker: {growth} KiB")
     assert growth < 16 * 1024
-    assert redis_client.dbsize() == 0
+    assert stored_keys(redis_client) == []
     assert not full_numbers(web.output())
+
+
+def test_the_fake_twilio_request_log_shows_no_number(tmp_path):
+    """`make run` runs the fake Twilio as a process; its request log has the client's
+    message lookups, whose query holds the number."""
+    port = _free_port()
+    log = tmp_path / "fake.log"
+    with open(log, "w") as out:
+        fake = subprocess.Popen(
+            [sys.executable, "-m", "oncall.fake_twilio", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}{TWILIO_LOOKUP}"
+        wait_for(lambda: _answers(url), timeout=60, what="the fake Twilio to answer")
+        wait_for(lambda: "Messages.json" in log.read_text(), what="its request log line")
+    finally:
+        fake.terminate()
+        fake.wait(timeout=30)
+    assert "Messages.json?To=%2B*******123" in log.read_text()
+    assert_no_full_number(log.read_text(), "the fake Twilio's log")
+
+
+def _answers(url: str) -> bool:
+    with suppress(OSError), urllib.request.urlopen(url, timeout=2) as r:
+        return r.status == 200
+    return False
