@@ -506,19 +506,25 @@ def _count(value) -> int:
     return int(value)
 
 
+MAX_RESPOND_MINUTES = 7 * 24 * 60  # longer targets are written in working days
+
+
 def _respond(value, _s) -> ResponseTarget:
-    text = str(value).strip().lower()
+    text = " ".join(str(value).strip().lower().split())
     if text == "immediately":
-        return ResponseTarget(text, "hours", 0)
+        return ResponseTarget(text, "immediately", 0)
     if text == "next working day":
         return ResponseTarget(text, "days", 1)
-    m = re.fullmatch(r"(\d+) working (hour|day)s?", text)
+    m = re.fullmatch(r"(\d{1,6}) (working hour|working day|minute)s?", text)
     if not m:
         raise ValueError(
-            f"{value!r}: use 'immediately', 'N working hours', 'next working day' "
-            f"or 'N working days'"
+            f"{value!r}: use 'immediately', 'N minutes', 'N working hours', "
+            f"'next working day' or 'N working days'"
         )
-    return ResponseTarget(text, m[2] + "s", int(m[1]))
+    amount, unit = int(m[1]), m[2].removeprefix("working ") + "s"
+    if unit == "minutes" and not 1 <= amount <= MAX_RESPOND_MINUTES:
+        raise ValueError(f"{value!r}: minutes must be 1 to {MAX_RESPOND_MINUTES}")
+    return ResponseTarget(text, unit, amount)
 
 
 def _as_list(value) -> list:

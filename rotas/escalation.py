@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from rotas.policy import Rule, VendorPolicy
 from rotas.rota import on_duty
 
+EXHAUSTED_AFTER = 5  # minutes after the last step: the lead hears nobody acknowledged, and
+# a repeated plan starts its next round
+
 
 @dataclass(frozen=True)
 class Target:
@@ -43,9 +46,21 @@ class Plan:
         if not self.steps or n >= self.length:
             return None
         rounds, i = divmod(n, len(self.steps))
-        span = self.steps[-1].after + 5  # a new round starts 5 minutes after the last step
+        span = self.steps[-1].after + EXHAUSTED_AFTER  # a new round starts after the last step
         step = self.steps[i]
         return PlanStep(step.after + rounds * span, step.targets)
+
+    def next_due(self, step: int, opened_at: float, ran_at: float, minute: float) -> float:
+        """When whatever follows step `step` (the next step, or the lead's "nobody
+        acknowledged" after the last one) is due, given that `step` ran at `ran_at` (epoch
+        seconds; `minute`: seconds per policy minute). On time, that is the plan's own instant
+        counted from `opened_at`; a step that ran late (an outage, a past-opened incident)
+        keeps the next one its full delay, counted from when it ran, so a backlog never fires
+        at once. A step run early (ESC, a failed page) does not pull the next one forward."""
+        current = self.step_at(step)
+        following = self.step_at(step + 1)
+        after = following.after if following else current.after + EXHAUSTED_AFTER
+        return max(opened_at + after * minute, ran_at + (after - current.after) * minute)
 
     def to_json(self) -> dict:
         return {
@@ -111,3 +126,15 @@ def _unique(targets: tuple[Target, ...]) -> tuple[Target, ...]:
 
 def _target_json(t: Target) -> dict:
     return {"name": t.name, "phone": t.phone, "language": t.language}
+
+
+def first_response_minutes(rule: Rule) -> int | None:
+    """'respond: immediately' for a rule that pages: minutes after opening by which someone
+    must acknowledge, i.e. before the plan moves past its first step (the second step is due,
+    repeats counted; with a single step, the lead's "nobody acknowledged"). None when the rule
+    pages nobody."""
+    if not rule.page:
+        return None
+    plan = Plan(tuple(PlanStep(s.after, ()) for s in rule.page), rule.repeat)
+    following = plan.step_at(1)
+    return following.after if following else plan.step_at(0).after + EXHAUSTED_AFTER

@@ -43,11 +43,12 @@ class Rule:
 
 @dataclass(frozen=True)
 class ResponseTarget:
-    """A response deadline counted in working time: N working hours, next working day,
-    or N working days (0 working hours = 'immediately', i.e. at the next opening)."""
+    """A response deadline: `immediately` (before the page plan moves past its first step;
+    the next desk opening when the route pages nobody, see workingtime.deadline), N minutes
+    (wall clock), or in working time N working hours, next working day, N working days."""
 
     text: str
-    unit: str  # "hours" | "days"
+    unit: str  # "immediately" | "minutes" | "hours" | "days"
     amount: int
 
 

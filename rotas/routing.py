@@ -76,7 +76,7 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
         dial=dial,
         page=page,
         reason=f"{why}; {how}",
-        respond_by=deadline(policy, t, sev.respond, ts) if with_deadline else None,
+        respond_by=deadline(policy, t, sev.respond, ts, rule) if with_deadline else None,
         covered=covered,
     )
 

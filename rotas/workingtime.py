@@ -10,8 +10,9 @@ from datetime import timedelta
 import pendulum
 
 from rotas.calendar import desk_day, desk_openings, local, memoised, open_intervals
+from rotas.escalation import first_response_minutes
 from rotas.hours import local_date, local_instant
-from rotas.policy import ResponseTarget, VendorPolicy
+from rotas.policy import ResponseTarget, Rule, VendorPolicy
 
 HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlines
 
@@ -74,13 +75,35 @@ def _end_of_working_day(policy: VendorPolicy, d, n: int):
     return None
 
 
-def deadline(policy: VendorPolicy, at, target: ResponseTarget | None, ts: float | None = None):
+def deadline(
+    policy: VendorPolicy,
+    at,
+    target: ResponseTarget | None,
+    ts: float | None = None,
+    rule: Rule | None = None,
+):
     """The response deadline (vendor-local) for a call at `at` (epoch seconds `ts`, when the
-    caller has them), or None without a target."""
+    caller has them) under `rule` (the route that applies then), or None without a target.
+
+    `immediately` on a rule that pages: acknowledged before the plan moves past its first
+    step (the second step is due; one step: the lead's "nobody acknowledged", 5 minutes
+    after it). On a rule that pages nobody (the desk takes the call, or it is written):
+    the next desk opening, `at` itself when open. `N minutes`: wall-clock minutes."""
     if target is None:
         return None
-    if target.unit == "hours":
-        if target.amount == 0:
+    if target.unit == "immediately":
+        minutes = first_response_minutes(rule) if rule is not None else None
+        if minutes is None:
             return next_opening(policy, at, ts)
+        return _after_minutes(policy, at, minutes)
+    if target.unit == "minutes":
+        return _after_minutes(policy, at, target.amount)
+    if target.unit == "hours":
         return add_working_hours(policy, at, target.amount)
     return end_of_working_day(policy, at, target.amount)
+
+
+def _after_minutes(policy: VendorPolicy, at, minutes: int):
+    """`minutes` of elapsed (not wall-clock) time after `at`, vendor-local: across a DST
+    change 10 minutes stay 10 minutes."""
+    return local(policy, at.astimezone(pendulum.UTC) + timedelta(minutes=minutes))

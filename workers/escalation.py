@@ -35,11 +35,9 @@ def escalate(incident_id: str, step: int) -> str:
     for index, target in enumerate(plan_step.targets):
         queues.enqueue_page(client, incident_id, step, index)
         store.mark_paged(incident_id, target.phone, now)
-    following = inc.plan.step_at(step + 1)
-    if following is not None:
-        due = max(inc.opened_at + following.after * settings.escalation_minute, now)
-    else:  # the last step ran: the lead hears of it if nobody acknowledges in 5 minutes
-        due = now + 5 * settings.escalation_minute
+    # the next step keeps its full delay even when this one ran late (after an outage, or
+    # for an incident opened in the past): a backlog never fires the whole chain at once
+    due = inc.plan.next_due(step, inc.opened_at, now, settings.escalation_minute)
     queues.enqueue_escalation(client, incident_id, step + 1, at=due)
     if store.advance(incident_id, step, due):
         names = ", ".join(t.name for t in plan_step.targets)
@@ -84,7 +82,9 @@ def escalate_now(
 
 def sweep(client: redis.Redis, settings: Settings, now: float | None = None) -> dict:
     """Re-enqueue every escalation step that is overdue (its timer was lost with a worker,
-    the scheduler or Redis) and escalate incidents past their respond_by."""
+    the scheduler or Redis), and record incidents past their respond_by. A missed respond_by
+    is the customer's promise broken: it is recorded and the lead is told, once; it never
+    pages anyone (who is paged when follows the plan alone)."""
     now = pendulum.now("UTC").timestamp() if now is None else now
     store = IncidentStore(client)
     late, missed = [], []
@@ -96,10 +96,21 @@ def sweep(client: redis.Redis, settings: Settings, now: float | None = None) -> 
             queues.enqueue_escalation(client, incident_id, inc.step, now=True)
             late.append(incident_id)
         if inc.respond_by and inc.respond_by < now and store.once(incident_id, "respond_by"):
-            store.set_fields(incident_id, missed_respond_by=now)
-            store.event(incident_id, now, "respond_by passed without acknowledgement")
-            escalate_now(client, incident_id, "respond_by passed")
+            missed_respond_by(client, store, inc, now)
             missed.append(incident_id)
     if late:
         log.warning("sweep re-enqueued %d overdue escalation step(s): %s", len(late), late)
     return {"late": late, "missed": missed}
+
+
+def missed_respond_by(client: redis.Redis, store: IncidentStore, inc, now: float) -> None:
+    """Record that the response deadline passed unacknowledged and tell the lead (once)."""
+    store.set_fields(inc.id, missed_respond_by=now)
+    store.event(inc.id, now, "respond_by passed without acknowledgement")
+    log.warning("incident %s: respond_by passed, unacknowledged", inc.id)
+    queues.enqueue_lead_notice(
+        client,
+        inc.id,
+        "respond-by",
+        f"{inc.id}: response deadline passed, nobody has acknowledged yet",
+    )

@@ -42,7 +42,7 @@ def open_incident(
     desk_open = is_open(policy, at) if desk is None else desk == "open"
     rule = sev.open if desk_open else sev.closed
     now = at.timestamp()
-    respond_by = deadline(policy, at, sev.respond)
+    respond_by = deadline(policy, at, sev.respond, rule=rule)
     inc = Incident(
         id=reference,
         vendor=policy.id,

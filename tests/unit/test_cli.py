@@ -84,8 +84,8 @@ def test_route_json_has_every_field(capsys):
     assert data["dial"] == [KARI, PER, AIDN_DUTY]
     assert data["page"] == [KARI]
     assert "Maundy Thursday" in data["reason"]
-    # 'immediately' while closed = the next opening: Tue 7 April 08:00 after Easter Monday
-    assert data["respond_by"].startswith("2026-04-07T08:00")
+    # 'immediately' while the duty plan pages: before its second step, +10 minutes
+    assert data["respond_by"].startswith("2026-04-02T10:10")
     assert ISO_WITH_OFFSET.match(data["respond_by"])
 
 

@@ -21,7 +21,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from rotas.calendar import in_duty_window, is_open
-from rotas.escalation import lead_of
+from rotas.escalation import first_response_minutes, lead_of
 from rotas.hours import zone
 from rotas.rota import on_call_at, on_duty, shifts_between
 from rotas.routing import ROUTES, decide
@@ -761,7 +761,7 @@ def test_deadlines_are_counted_in_desk_open_time(case):
     # inside desk-open time, or exactly at the end of an opening
     assert is_open(policy, due) or is_open(policy, due - US)
     assert ref_is_open(vid, due) or ref_is_open(vid, due - US)
-    if target.unit == "hours":
+    if target.unit in ("hours", "immediately"):  # immediately without a paging rule: 0 hours
         assert due == ref_working_hours(vid, at, target.amount)
         if target.amount == 0:
             assert is_open(policy, due)
@@ -776,6 +776,10 @@ def test_deadlines_are_counted_in_desk_open_time(case):
     for other in (pendulum.instance(at).in_timezone(TZ[vid]), at.astimezone(zi)):
         assert utc(deadline(policy, other, target)) == due
     decided = decide(policy, sev_id, at).respond_by
+    sev = policy.severity(sev_id)
+    rule = sev.open if is_open(policy, at) else sev.closed
+    if target.unit == "immediately" and rule.page:  # before the plan's second step is due
+        due = at + timedelta(minutes=first_response_minutes(rule))
     assert utc(decided) == due and decided.utcoffset() == due.astimezone(zi).utcoffset()
 
 

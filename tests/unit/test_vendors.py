@@ -362,10 +362,12 @@ RESPOND_CASES = [
     # aidn b '1 working hour' (desk 08:00-16:00): Friday 16:30 is closed -> Monday 09:00
     ("aidn", "b", "2026-03-13T16:30", "2026-03-16T09:00:00+01:00"),
     ("aidn", "b", "2026-03-13T15:30", "2026-03-16T08:30:00+01:00"),
-    # aidn a 'immediately': now when open, else the next opening
+    # aidn a 'immediately': now when open (the desk takes it); closed, the duty plan pages
+    # and 'immediately' is acknowledged before its second step (+10 min) is due
     ("aidn", "a", "2026-03-10T10:00", "2026-03-10T10:00:00+01:00"),
-    ("aidn", "a", "2026-03-14T12:00", "2026-03-16T08:00:00+01:00"),
-    ("aidn", "a", "2026-04-01T16:00", "2026-04-07T08:00:00+02:00"),  # Easter, Norway
+    ("aidn", "a", "2026-03-14T12:00", "2026-03-14T12:10:00+01:00"),
+    ("aidn", "a", "2026-04-01T16:00", "2026-04-01T16:10:00+02:00"),  # Easter, Norway
+    ("aidn", "a", "2026-03-29T01:55", "2026-03-29T03:05:00+02:00"),  # 10 min across DST
     # aidn c 'next working day', support '2 working days' across the Norwegian Easter
     ("aidn", "c", "2026-03-11T10:00", "2026-03-12T16:00:00+01:00"),
     ("aidn", "support", "2026-04-01T10:00", "2026-04-08T16:00:00+02:00"),
