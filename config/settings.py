@@ -32,6 +32,7 @@ class Settings:
     calls_per_caller_per_10_min: int = 8
     sms_per_caller_per_day: int = 3  # follow-up SMS to one caller per vendor-local day
     sms_per_hour: int = 200  # follow-up SMS to all callers together (SMS-pumping fraud)
+    page_retry_cap_s: float = 60.0  # an unsent page is retried at least this often (seconds)
 
     @property
     def storm_window_s(self) -> int:
@@ -62,6 +63,9 @@ class Settings:
                 env.get("ONCALL_SMS_PER_CALLER_PER_DAY") or cls.sms_per_caller_per_day
             ),
             sms_per_hour=int(env.get("ONCALL_SMS_PER_HOUR") or cls.sms_per_hour),
+            page_retry_cap_s=float(
+                env.get("ONCALL_PAGE_RETRY_CAP_SECONDS") or cls.page_retry_cap_s
+            ),
         )
 
 

@@ -89,8 +89,20 @@ def paged(phone: str) -> str:
 
 
 def attempt(incident_id: str, step: int, phone: str) -> str:
-    """Hash for one page attempt: state (sending|sent|failed|called), sid, status, t, tries."""
+    """Hash for one page attempt (see oncall/attempts.py): state (sending|sent|failed|retry|
+    unknown), sid, status, t, tries, run, hold, due, since, next_try_at, last_error."""
     return f"{PREFIX}:attempt:{incident_id}:{step}:{phone}"
+
+
+def voice_attempt(incident_id: str, step: int, phone: str) -> str:
+    """Hash for one voice page (the page read out by a call), fields as `attempt`."""
+    return f"{PREFIX}:voice-attempt:{incident_id}:{step}:{phone}"
+
+
+def unsent_pages() -> str:
+    """Sorted set of pages not yet sent ("page:ID:step:index", "voice:ID:step:index"), by
+    when the sweep should look at them if no job has (oncall/attempts.py)."""
+    return f"{PREFIX}:pages:unsent"
 
 
 def attempt_parts(key: str) -> tuple[str, int]:

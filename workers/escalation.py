@@ -16,6 +16,7 @@ import redis
 from config.settings import Settings
 from oncall.incidents import IncidentStore
 from workers import queues
+from workers.pagesweep import retry_unsent
 from workers.runtime import connection, runtime
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,8 @@ def sweep(client: redis.Redis, settings: Settings, now: float | None = None) -> 
             missed.append(incident_id)
     if late:
         log.warning("sweep re-enqueued %d overdue escalation step(s): %s", len(late), late)
-    return {"late": late, "missed": missed}
+    pages = retry_unsent(client, now, before=now - SWEEP_GRACE)
+    return {"late": late, "missed": missed, "pages": pages}
 
 
 def missed_respond_by(client: redis.Redis, store: IncidentStore, inc, now: float) -> None:

@@ -1,122 +1,204 @@
-"""Pages: one SMS to one engineer, sent exactly once.
+"""Pages: one SMS to one engineer, sent exactly once, never given up while it matters.
 
-At-least-once jobs plus an attempt record per (incident, step, phone): `sending` is written
-before Twilio is asked; a re-run that finds `sending` (the run died) or `unknown` (a 5xx or
-a timeout) asks Twilio whether the page (its unique token "REFERENCE/step" is in the body)
-already exists before sending again; after a 429 (never processed) it just sends. 429 and
-5xx/timeouts are retried with backoff and jitter; after the last try the engineer is called
-and the page read out. A 4xx for a bad number skips to the next step and tells the lead;
-21610 (the engineer replied STOP) also tells the lead and calls instead.
+The attempt record (oncall/attempts.py) is the source of truth. A page is sent by a chain of
+runs: each run claims the attempt (`sending` is written before Twilio is asked), and a run
+that finds `sending` (a run died) or `unknown` (a 5xx, a timeout, a lost connection) asks
+Twilio whether the page (its unique token "REFERENCE/step" is in the body) already exists
+before sending again; after a 429 (never processed) it just sends. No Twilio or network
+error, the reconciliation's included, ends a page: the run hands it to the next run with
+capped exponential backoff and jitter (2, 4, 8 ... s, at most `page_retry_cap_s`) for as
+long as the incident is triggered, and the sweep (workers/pagesweep.py) takes over a page
+whose run died or whose job is gone. After MAX_TRIES failed tries the engineer is also called
+and the page read out (the SMS keeps trying). A page that goes out more than LATE_AFTER
+seconds after its first try says so on the timeline and to the lead. A 4xx for a bad number
+skips to the next step and tells the lead; 21610 (the engineer replied STOP) also tells the
+lead and calls instead.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import pendulum
-import requests
 from twilio.base.exceptions import TwilioRestException
 
 from oncall import keys
+from oncall.attempts import Attempts, Claim, Page
 from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
-from oncall.redisconn import text_map
-from oncall.telephony import HTTP_TIMEOUT
-from rotas.incident import fit, page_text
+from rotas.escalation import Target
+from rotas.incident import Incident, page_text
 from rotas.phone import mask
 from workers import queues
 from workers.escalation import escalate_now
-from workers.runtime import connection, runtime
+from workers.runtime import Runtime, connection, runtime
 
 log = logging.getLogger(__name__)
-MAX_TRIES = queues.RETRIES  # sends of one page before the engineer is called instead: the
-# job's retries give it that many runs, and one more for the call
-SENDING_TIMEOUT = HTTP_TIMEOUT + 4.0  # seconds: longer than the Twilio HTTP timeout
+MAX_TRIES = queues.RETRIES  # failed SMS tries before the engineer is also called
+HOLD = queues.JOB_TIMEOUT + 4  # seconds a run owns a claimed page: RQ kills a job after
+# JOB_TIMEOUT, so a page still `sending` after HOLD belongs to a dead run
+LATE_AFTER = 60.0  # seconds after its first try: a page sent later is reported late
 STOPPED = 21610  # the recipient replied STOP: Twilio blocks every SMS to them
 
 
-def send_page(incident_id: str, step: int, index: int) -> str:
+@dataclass(frozen=True)
+class _Run:
+    """One claimed run of a page, with what it needs."""
+
+    rt: Runtime
+    store: IncidentStore
+    attempts: Attempts
+    page: Page
+    run: int
+    inc: Incident
+    target: Target
+    key: str
+    claim: Claim
+
+    @property
+    def client(self):
+        return self.store.redis
+
+
+def _now() -> float:
+    return pendulum.now("UTC").timestamp()
+
+
+def _begin(page: Page, run: int) -> _Run | str:
+    """Claim run `run` of `page`, or the reason there is nothing to do."""
     client, rt = connection(), runtime()
-    store = IncidentStore(client)
-    inc = store.load(incident_id)
-    plan_step = inc.plan.step_at(step) if inc else None
-    if plan_step is None or index >= len(plan_step.targets):
+    store, attempts = IncidentStore(client), Attempts(client)
+    inc = store.load(page.incident_id)
+    plan_step = inc.plan.step_at(page.step) if inc else None
+    if plan_step is None or page.index >= len(plan_step.targets):
+        attempts.forget(page)
         return "gone"
     if inc.state != "triggered":
+        attempts.forget(page)
         return "not needed"  # acknowledged or resolved before this page went out
-    target = plan_step.targets[index]
-    key = keys.attempt(incident_id, step, target.phone)
-    attempt = text_map(client.hgetall(key))
-    if attempt.get("state") in ("sent", "failed", "called"):
-        return attempt["state"]
+    target = plan_step.targets[page.index]
+    key = page.key(target.phone)
+    claim = attempts.claim(page, key, run, _now(), HOLD)
+    if claim.outcome != "claimed":
+        return claim.outcome  # sent or failed already, a newer run owns it, or one is sending
+    return _Run(rt, store, attempts, page, run, inc, target, key, claim)
+
+
+def send_page(incident_id: str, step: int, index: int, run: int = 0) -> str:
+    r = _begin(Page("page", incident_id, step, index), run)
+    if isinstance(r, str):
+        return r
     token = f"{incident_id}/{step}"
-    now = pendulum.now("UTC").timestamp()
-    state = attempt.get("state")
-    if state == "sending" and now - float(attempt.get("t", 0)) < SENDING_TIMEOUT:
-        raise RuntimeError(f"page {token} is being sent by another run; retry later")
-    if state in ("sending", "unknown"):  # a run died mid-send, or Twilio's answer was lost
-        sid = _find_sent(rt.telephony.client, target.phone, token, inc.opened_at)
+    if r.claim.previous in ("sending", "unknown"):  # a run died mid-send, or an answer was lost
+        try:
+            sid = _find_sent(r.rt.telephony.client, r.target.phone, token, r.inc.opened_at)
+        except Exception as exc:  # Twilio still unreachable: whether it has the page is unknown
+            return _try_later(r, "unknown", exc)
         if sid:
-            return _sent(client, store, key, incident_id, target, sid, now, "found at Twilio")
-    store.mark_paged(incident_id, target.phone, now)  # replies from this phone find it
-    tries = client.hincrby(key, "tries", 1)
-    client.hset(key, mapping={"state": "sending", "t": now})
-    policy = rt.vendors[inc.vendor]
-    body = _text(policy, inc, target, token)
+            return _sent(r, sid, "found at Twilio")
+    r.store.mark_paged(incident_id, r.target.phone, _now())  # replies from this phone find it
+    policy = r.rt.vendors[r.inc.vendor]
+    body = _text(policy, r.inc, r.target, token)
     try:
-        sid = rt.telephony.send_sms(
-            target.phone, _sender(policy, target), body, status_callback=_status_url(rt.settings)
+        sid = r.rt.telephony.send_sms(
+            r.target.phone,
+            sender(policy, r.target),
+            body,
+            status_callback=_status_url(r.rt.settings),
         )
     except TwilioRestException as exc:
-        if exc.status == 429 or exc.status >= 500:
-            return _retry_or_call(client, store, key, inc, step, index, tries, exc)
-        return _rejected(client, store, key, inc, step, index, exc)
-    except requests.RequestException as exc:  # timeout or connection: Twilio may have it
-        return _retry_or_call(client, store, key, inc, step, index, tries, exc)
-    return _sent(client, store, key, incident_id, target, sid, now, "sent")
+        if exc.status == 429:  # never processed: the next try just sends
+            return _try_later(r, "retry", exc)
+        if exc.status >= 500:
+            return _try_later(r, "unknown", exc)
+        return _rejected(r, exc)
+    except Exception as exc:  # a timeout, a refused or dropped connection: Twilio may have it
+        return _try_later(r, "unknown", exc)
+    return _sent(r, sid, "sent")
 
 
-def _sent(client, store, key, incident_id, target, sid, now, how) -> str:
-    client.hset(key, mapping={"state": "sent", "sid": sid, "status": "queued"})
-    client.set(keys.message_sid(sid), key, ex=30 * keys.DAY)
-    store.event(incident_id, now, f"page {how} to {target.name} ({mask(target.phone)}): {sid}")
-    log.info(mask_text(f"page {sid} {how} to {target.phone} for {incident_id}"))
+def _sent(r: _Run, sid: str, how: str) -> str:
+    now = _now()
+    r.attempts.finish(r.page, r.key, state="sent", sid=sid, status="queued")
+    what = r.page.label
+    if r.page.kind == "page":
+        r.client.set(keys.message_sid(sid), r.key, ex=30 * keys.DAY)
+    r.store.event(r.inc.id, now, f"{what} {how} to {r.target.name} ({mask(r.target.phone)}): {sid}")
+    log.info(mask_text(f"{what} {sid} {how} to {r.target.phone} for {r.inc.id}"))
+    _report_late(r, now)
     return "sent"
 
 
-def _retry_or_call(client, store, key, inc, step, index, tries, exc) -> str:
-    now = pendulum.now("UTC").timestamp()
-    # 429 is never processed by Twilio; a 5xx or a timeout may have sent it: ask first
-    unprocessed = isinstance(exc, TwilioRestException) and exc.status == 429
-    client.hset(key, "state", "retry" if unprocessed else "unknown")
-    if tries < MAX_TRIES:
-        store.event(inc.id, now, f"page try {tries} failed ({_why(exc)}); retrying")
-        raise RuntimeError(f"Twilio failed: {_why(exc)}") from exc  # RQ retries with backoff
-    client.hset(key, mapping={"state": "called", "error": _why(exc)})
-    store.event(inc.id, now, f"page failed {tries} times ({_why(exc)}); calling instead")
-    queues.enqueue_voice_page(client, inc.id, step, index)
-    return "called"
+def _report_late(r: _Run, now: float) -> None:
+    """A page that went out LATE_AFTER or more after its first try: the timeline and the lead
+    hear how late (once per page)."""
+    record = r.attempts.get(r.key)
+    late = now - float(record.get("due") or now)
+    if late < LATE_AFTER:
+        return
+    policy = r.rt.vendors[r.inc.vendor]
+    since = record.get("since")
+    why = ""
+    if since:
+        at = pendulum.from_timestamp(float(since), tz=policy.tz).format("HH:mm")
+        why = f" (Twilio unreachable since {at})"
+    what = r.page.label
+    r.store.event(r.inc.id, now, f"{what} sent {_minutes(late)} late{why}")
+    queues.enqueue_lead_notice(
+        r.client,
+        r.inc.id,
+        f"late-{r.page.kind}-{r.page.step}-{r.page.index}",
+        f"{r.inc.id}: {what} to {r.target.name} went out {_minutes(late)} late{why}",
+    )
 
 
-def _rejected(client, store, key, inc, step: int, index: int, exc: TwilioRestException) -> str:
-    target = inc.plan.step_at(step).targets[index]
-    now = pendulum.now("UTC").timestamp()
-    client.hset(key, mapping={"state": "failed", "error": str(exc.code)})
+def _minutes(seconds: float) -> str:
+    return f"{max(1, round(seconds / 60))} min"
+
+
+def _try_later(r: _Run, state: str, exc: Exception) -> str:
+    """This try failed: the next run owns the page after a capped, jittered backoff."""
+    now, tries, why = _now(), r.claim.tries, describe(exc)
+    delay = queues.retry_delay(tries, r.rt.settings.page_retry_cap_s)
+    if not r.attempts.reschedule(r.page, r.key, r.run, state, now + delay, now, why):
+        return "taken over"  # the sweep gave the page to a newer run meanwhile
+    queues.enqueue_page_run(r.client, r.page, r.run + 1, at=now + delay)
+    what = r.page.label
+    log.warning("%s %s/%d try %d failed (%s)", what, r.inc.id, r.page.step, tries, why)
+    if tries <= MAX_TRIES or tries % 10 == 0:
+        r.store.event(
+            r.inc.id, now, f"{what} try {tries} failed ({why}); retrying in {delay:.0f} s"
+        )
+    if r.page.kind == "page" and tries == MAX_TRIES:
+        r.store.event(r.inc.id, now, f"page failed {tries} times; calling {r.target.name} as well")
+        queues.enqueue_voice_page(r.client, r.inc.id, r.page.step, r.page.index)
+    return "retrying"
+
+
+def _rejected(r: _Run, exc: TwilioRestException) -> str:
+    """Twilio refused the number (4xx): the page can never go out this way."""
+    inc, target, step = r.inc, r.target, r.page.step
+    r.attempts.finish(r.page, r.key, state="failed", error=str(exc.code))
     what = (
         "replied STOP, so Twilio blocks every SMS to this phone; they must text START"
         if exc.code == STOPPED
         else f"cannot get SMS (Twilio error {exc.code})"
     )
-    store.event(inc.id, now, f"page to {target.name} failed: {what}")
+    if r.page.kind == "voice":
+        what = f"cannot be called (Twilio error {exc.code})"
+    r.store.event(inc.id, _now(), f"{r.page.kind} to {target.name} failed: {what}")
     queues.enqueue_lead_notice(
-        client,
+        r.client,
         inc.id,
-        f"rejected-{target.phone[-3:]}-{exc.code}",
+        f"rejected-{r.page.kind}-{target.phone[-3:]}-{exc.code}",
         f"{inc.id}: {target.name} {what}",
     )
+    if r.page.kind == "voice":
+        return "failed"
     if exc.code == STOPPED:
-        queues.enqueue_voice_page(client, inc.id, step, index)
-    escalate_now(client, inc.id, f"page to {target.name} failed", failed_step=step)
+        queues.enqueue_voice_page(r.client, inc.id, step, r.page.index)
+    escalate_now(r.client, inc.id, f"page to {target.name} failed", failed_step=step)
     return "failed"
 
 
@@ -129,71 +211,27 @@ def _find_sent(twilio, phone: str, token: str, since: float) -> str | None:
     return None
 
 
-def send_summary(incident_id: str) -> str:
-    """'+N more calls' to everyone paged so far (at most one per window, see queues)."""
-    client, rt = connection(), runtime()
-    store = IncidentStore(client)
-    inc = store.load(incident_id)
-    if inc is None or not inc.open:
-        return "closed"
-    count = store.take_unsummarised(incident_id)
-    if not count:
-        return "nothing new"
-    policy = rt.vendors[inc.vendor]
-    paged = {
-        t.phone: t
-        for i in range(min(inc.step, inc.plan.length))
-        for t in inc.plan.step_at(i).targets
-    }
-    body = fit(
-        f"{policy.name} {incident_id}: +{count} more calls (total {inc.calls}). "
-        f"Reply 1=ack 2=escalate 3=resolve"
-    )
-    for target in paged.values():
-        rt.telephony.send_sms(target.phone, _sender(policy, target), body)
-    store.event(
-        incident_id,
-        pendulum.now("UTC").timestamp(),
-        f"summary +{count} calls to {len(paged)} engineer(s)",
-    )
-    return "sent"
-
-
-def notify_lead(incident_id: str, key: str, text: str) -> str:
-    client, rt = connection(), runtime()
-    store = IncidentStore(client)
-    inc = store.load(incident_id)
-    lead = inc.plan.lead if inc else None
-    now = pendulum.now("UTC").timestamp()
-    if lead is None:
-        log.error("incident %s has no lead to tell: %s", incident_id, text)
-        return "no lead"
-    policy = rt.vendors[inc.vendor]
-    sid = rt.telephony.send_sms(lead.phone, _sender(policy, lead), fit(text))
-    store.event(incident_id, now, f"lead {lead.name} told ({key}): {sid}")
-    return sid
-
-
-def call_page(incident_id: str, step: int, index: int) -> str:
-    """Call the engineer and read the page twice (SMS failed or is blocked)."""
-    client, rt = connection(), runtime()
-    store = IncidentStore(client)
-    inc = store.load(incident_id)
-    if inc is None or inc.state != "triggered":
-        return "not needed"
-    target = inc.plan.step_at(step).targets[index]
-    policy = rt.vendors[inc.vendor]
-    text = _text(policy, inc, target, f"{incident_id}/{step}")
-    ack_url = f"{rt.settings.public_base_url}/twilio/page-ack?incident={incident_id}"
-    sid = rt.telephony.place_call(
-        target.phone, _sender(policy, target), text, target.language, ack_url=ack_url
-    )
-    store.event(
-        incident_id,
-        pendulum.now("UTC").timestamp(),
-        f"called {target.name} ({mask(target.phone)}) to read the page: {sid}",
-    )
-    return sid
+def call_page(incident_id: str, step: int, index: int, run: int = 0) -> str:
+    """Call the engineer and read the page (SMS failed or is blocked), retried like an SMS
+    page. A call has no token to look up, so after an ambiguous failure (a 5xx, a timeout)
+    the next try calls again: at worst the phone rings twice, never not at all."""
+    r = _begin(Page("voice", incident_id, step, index), run)
+    if isinstance(r, str):
+        return r
+    policy = r.rt.vendors[r.inc.vendor]
+    text = _text(policy, r.inc, r.target, f"{incident_id}/{step}")
+    ack_url = f"{r.rt.settings.public_base_url}/twilio/page-ack?incident={incident_id}"
+    try:
+        sid = r.rt.telephony.place_call(
+            r.target.phone, sender(policy, r.target), text, r.target.language, ack_url=ack_url
+        )
+    except TwilioRestException as exc:
+        if exc.status == 429 or exc.status >= 500:
+            return _try_later(r, "unknown", exc)
+        return _rejected(r, exc)
+    except Exception as exc:  # a timeout or a lost connection
+        return _try_later(r, "unknown", exc)
+    return _sent(r, sid, "placed")
 
 
 def _text(policy, inc, target, token: str) -> str:
@@ -210,7 +248,7 @@ def _text(policy, inc, target, token: str) -> str:
     )
 
 
-def _sender(policy, target) -> str:
+def sender(policy, target) -> str:
     return policy.inbound[0] if policy.inbound else target.phone
 
 
@@ -218,7 +256,7 @@ def _status_url(settings) -> str:
     return f"{settings.public_base_url}/twilio/status"
 
 
-def _why(exc) -> str:
+def describe(exc) -> str:
     if isinstance(exc, TwilioRestException):
         return f"HTTP {exc.status}, Twilio error {exc.code}"
     return type(exc).__name__

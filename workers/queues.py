@@ -15,6 +15,7 @@ import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
+from oncall.attempts import Attempts, Page
 from oncall.telephony import HTTP_TIMEOUT
 
 PAGES = "pages"  # pages, escalation steps and lead notices: always first
@@ -78,17 +79,34 @@ def enqueue_escalation(
     return _enqueue(client, PAGES, "workers.escalation.escalate", jid, incident_id, step, at=at)
 
 
+PAGE_FUNCS = {"page": "workers.paging.send_page", "voice": "workers.paging.call_page"}
+
+
+def page_job_id(page: Page, run: int = 0) -> str:
+    """Run `run` of a page: run 0 is "page-ID-step-index" (or "voice-..."), later runs (each
+    retry, each sweep take-over) add "-rN": every run has its own id, never reused."""
+    parts = (page.kind, page.incident_id, page.step, page.index)
+    return job_id(*parts) if run == 0 else job_id(*parts, f"r{run}")
+
+
+def enqueue_page_run(client: redis.Redis, page: Page, run: int = 0, at: float | None = None):
+    """Run `run` of a page, at `at` (epoch s; None: now). Run 0 also puts the page in the
+    unsent index, so that even a job lost before its first run is found by the sweep."""
+    if run == 0:
+        Attempts(client).expect(page, datetime.now(UTC).timestamp() + JOB_TIMEOUT)
+    args = (page.incident_id, page.step, page.index, run)
+    return _enqueue(client, PAGES, PAGE_FUNCS[page.kind], page_job_id(page, run), *args, at=at)
+
+
 def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int) -> bool:
     """Page target `index` of plan step `step` (numbers are read from the frozen plan)."""
-    return _enqueue(
-        client,
-        PAGES,
-        "workers.paging.send_page",
-        job_id("page", incident_id, step, index),
-        incident_id,
-        step,
-        index,
-    )
+    return enqueue_page_run(client, Page("page", incident_id, step, index))
+
+
+def retry_delay(tries: int, cap: float, base: float = 2.0) -> float:
+    """Seconds before the next try of a page that failed `tries` times: 2, 4, 8, ... capped
+    at `cap`, each shortened by up to 30% at random (pages that failed together spread)."""
+    return min(cap, base * 2 ** min(tries - 1, 30)) * random.uniform(0.7, 1.0)
 
 
 def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: float) -> bool:
@@ -99,7 +117,7 @@ def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: 
         if _enqueue(
             client,
             PAGES,
-            "workers.paging.send_summary",
+            "workers.notices.send_summary",
             job_id("summary", incident_id, w),
             incident_id,
             at=(w + 1) * every_s,
@@ -108,27 +126,24 @@ def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: 
     return False
 
 
-def enqueue_lead_notice(client: redis.Redis, incident_id: str, key: str, text: str) -> bool:
-    """Tell the incident's lead something, once per `key`."""
+def enqueue_lead_notice(
+    client: redis.Redis, incident_id: str, key: str, text: str, run: int = 0, at=None
+) -> bool:
+    """Tell the incident's lead something, once per `key` (`run` > 0: a retry, at `at`)."""
+    parts = ("lead", incident_id, key) + ((f"r{run}",) if run else ())
     return _enqueue(
         client,
         PAGES,
-        "workers.paging.notify_lead",
-        job_id("lead", incident_id, key),
+        "workers.notices.notify_lead",
+        job_id(*parts),
         incident_id,
         key,
         text,
+        run,
+        at=at,
     )
 
 
 def enqueue_voice_page(client: redis.Redis, incident_id: str, step: int, index: int) -> bool:
     """Call the engineer and read the page (SMS could not be sent)."""
-    return _enqueue(
-        client,
-        PAGES,
-        "workers.paging.call_page",
-        job_id("voice", incident_id, step, index),
-        incident_id,
-        step,
-        index,
-    )
+    return enqueue_page_run(client, Page("voice", incident_id, step, index))

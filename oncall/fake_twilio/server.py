@@ -229,6 +229,25 @@ class FakeTwilio:
         self.thread.start()
         return self
 
+    def go_offline(self) -> None:
+        """An outage: stop listening, so every request is refused (connection refused, as
+        when Twilio's API is unreachable); records and injected failures are kept."""
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
+
+    def go_online(self) -> None:
+        """End an outage: listen again on the same port."""
+        port = self.server.server_port
+        self.server = make_server("127.0.0.1", port, self.app, threaded=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-twilio-{next(self._ids)}",
+            daemon=True,
+        )
+        self.thread.start()
+
     def stop(self) -> None:
         """Stop serving; delayed answers return at once, pending callbacks are awaited."""
         self.state.stopping.set()

@@ -8,9 +8,10 @@
 
 `stack` runs the shipped vendor files. `closed_desk_stack` runs copies of them in which the
 aidn and itsl desks are shut by a vendor closure around today, so their closed-desk plans
-(the night plans) apply at whatever time the suite runs, and response deadlines such as
-aidn A's "immediately" (= the next desk opening) lie days ahead instead of at "now" when the
-suite happens to run in office hours. Only configuration changes; time is never mocked.
+(the night plans) apply at whatever time the suite runs, and working-time response deadlines
+lie days ahead instead of at "now" when the suite happens to run in office hours (aidn A's
+"immediately" is 10 real minutes after opening: ONCALL_ESCALATION_MINUTE shortens the plan,
+not the promise). Only configuration changes; time is never mocked.
 """
 
 from __future__ import annotations
@@ -134,11 +135,17 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    redis_client, *, config_dir: Path | None = None, minute: float = MINUTE, graceful: bool = True
+    redis_client,
+    *,
+    config_dir: Path | None = None,
+    minute: float = MINUTE,
+    graceful: bool = True,
+    worker_env: dict | None = None,
 ):
-    """Fake Twilio + web app + one worker supervisor; everything stopped on exit (the
-    workers killed outright unless `graceful`: Redis is flushed after each test anyway), and
-    the workers' output (tracebacks included) scanned for full phone numbers."""
+    """Fake Twilio + web app + one worker supervisor (`worker_env`: extra environment for
+    it); everything stopped on exit (the workers killed outright unless `graceful`: Redis is
+    flushed after each test anyway), and the workers' output (tracebacks included) scanned
+    for full phone numbers."""
     fake = FakeTwilio(auth_token=AUTH_TOKEN)
     fake.start()
     settings = replace(
@@ -156,7 +163,7 @@ def running_stack(
     thread = threading.Thread(target=server.serve_forever, daemon=True, name="e2e-web")
     thread.start()
     s = Stack(settings, app, redis_client, fake, base_url, [])
-    s.start_worker()
+    s.start_worker(worker_env)
     try:
         yield s
     finally:

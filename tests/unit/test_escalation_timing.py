@@ -1,5 +1,5 @@
-"""When the plan's steps fall due, and what `respond: immediately` / `N minutes` promise:
-the pure pieces behind issue 9 items 2-3."""
+"""When the plan's steps fall due, what `respond: immediately` / `N minutes` promise, and the
+page retry backoff: the pure pieces behind issue 9 items 1-3."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rotas.policy import PageStep, ResponseTarget, Rule
 from rotas.routing import decide
 from rotas.workingtime import deadline
 from tests.unit.test_config_errors import BASE, check, errors, mutate
+from workers.queues import retry_delay
 
 VENDORS = Path(__file__).resolve().parents[2] / "config" / "vendors"
 MINUTE = 60.0
@@ -147,3 +148,15 @@ def test_a_bad_respond_is_one_located_error(tmp_path, text):
 
 def test_immediately_is_its_own_unit():
     assert aidn().severity("a").respond == ResponseTarget("immediately", "immediately", 0)
+
+
+# -- 1. page retry backoff ------------------------------------------------------------------
+
+
+def test_retry_delay_doubles_and_is_capped():
+    for tries, nominal in ((1, 2), (2, 4), (3, 8), (4, 16), (5, 32)):
+        delays = [retry_delay(tries, cap=60) for _ in range(50)]
+        assert all(0.7 * nominal <= d <= nominal for d in delays), (tries, delays)
+    for tries in (6, 7, 50, 5000):
+        assert all(42 <= retry_delay(tries, cap=60) <= 60 for _ in range(50))
+    assert all(retry_delay(10, cap=5) <= 5 for _ in range(50))
