@@ -106,7 +106,8 @@ def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int) -
 def retry_delay(tries: int, cap: float, base: float = 2.0) -> float:
     """Seconds before the next try of a page that failed `tries` times: 2, 4, 8, ... capped
     at `cap`, each shortened by up to 30% at random (pages that failed together spread)."""
-    return min(cap, base * 2 ** min(tries - 1, 30)) * random.uniform(0.7, 1.0)
+    nominal = min(max(cap, 1.0), base * 2 ** min(tries - 1, 30))  # a cap below 1 s: 1 s
+    return nominal * random.uniform(0.7, 1.0)
 
 
 def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: float) -> bool:
