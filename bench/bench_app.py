@@ -4,9 +4,9 @@ the fixed document)."""
 
 from flask import Response, abort, request
 
-from oncall import create_app
-from oncall.services import services
-from oncall.signature import public_url, signed
+from oncall.web import create_app
+from oncall.web.context import services
+from oncall.web.signature import public_url, signed
 
 app = create_app()
 BARE = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say><Hangup/></Response>'

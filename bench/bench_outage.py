@@ -34,12 +34,12 @@ from rq import Worker  # noqa: E402
 from rq.registry import FailedJobRegistry  # noqa: E402
 
 from config.settings import Settings  # noqa: E402
-from oncall import keys  # noqa: E402
-from oncall.fake_twilio import FakeTwilio  # noqa: E402
-from oncall.incidents import IncidentStore  # noqa: E402
-from oncall.redisconn import start_embedded, url_of  # noqa: E402
-from oncall.vendors import load_vendor  # noqa: E402
-from workers.incidents import open_incident  # noqa: E402
+from oncall.services.incidents import open_incident  # noqa: E402
+from oncall.services.vendors import load_vendor  # noqa: E402
+from oncall.store import keys  # noqa: E402
+from oncall.store.incidents import IncidentStore  # noqa: E402
+from oncall.store.redisconn import start_embedded, url_of  # noqa: E402
+from tests.fake_twilio import FakeTwilio  # noqa: E402
 
 TOKEN = "bench-token"
 

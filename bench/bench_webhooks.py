@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_routing import calibration  # noqa: E402
 from bench.processes import free_port, gunicorn, wait_port  # noqa: E402
-from oncall.redisconn import start_embedded, url_of  # noqa: E402
+from oncall.store.redisconn import start_embedded, url_of  # noqa: E402
 
 TOKEN = "bench-token"
 BASE = "https://oncall.example.com"

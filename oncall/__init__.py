@@ -1,58 +1,6 @@
-"""oncall: phone routing and paging for Nordic software vendors (the IO shell)."""
+"""oncall: phone routing and paging for Nordic software vendors.
 
-from __future__ import annotations
-
-import logging
-
-from flask import Flask
-
-from config.settings import Settings
-
-# Twilio's webhook requests are form posts of a few KB (an SMS of 1,600 characters URL-encodes
-# to at most ~15 KB): a larger body is refused with 413 from its Content-Length before it is
-# read, parsed or its signature checked (a chunked body is read no further than 64 KiB).
-MAX_REQUEST_BYTES = 64 * 1024
-
-
-def create_app(settings: Settings | None = None, *, clock=None, redis_client=None) -> Flask:
-    """The web app, configured from the environment unless `settings` is given."""
-    from oncall import masking, redisconn, webhooks
-    from oncall.clock import SystemClock
-    from oncall.lastgood import LastGood
-    from oncall.services import Services
-    from oncall.vendors import load_registry
-
-    settings = settings or Settings.from_env()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    masking.install()
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    client = redis_client if redis_client is not None else redisconn.connect(settings)
-    # Never raises: a bad vendor file is served from its last good version or left out.
-    registry = load_registry(settings.config_dir, LastGood(client))
-    registry.log()
-    _log_settings(settings)
-    app.extensions["oncall"] = Services.build(
-        settings, clock or SystemClock(), client, registry.policies
-    )
-    app.register_blueprint(webhooks.bp)
-
-    @app.get("/healthz")
-    def healthz():
-        vendors = sorted(app.extensions["oncall"].vendors)
-        return {"ok": True, "vendors": vendors, "config_errors": len(registry.errors)}
-
-    return app
-
-
-def _log_settings(settings: Settings) -> None:
-    log = logging.getLogger("oncall")
-    for problem in settings.problems:
-        log.error("settings: %s", problem)
-    if not settings.fallback_number:
-        log.warning(
-            "settings: no ONCALL_FALLBACK_NUMBER: a call to a number no vendor answers "
-            "gets a voicemail, not a human"
-        )
+Layers (lowest first): rotas/ and ivr/ (the pure core); oncall.store, telephony, clock,
+masking (adapters); oncall.services (shared by every entry point); oncall.web, oncall.cli
+and workers/ (entry points). See README.md, Architecture.
+"""

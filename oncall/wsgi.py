@@ -1,5 +1,5 @@
 """WSGI entry point for gunicorn: `gunicorn oncall.wsgi:app`."""
 
-from oncall import create_app
+from oncall.web import create_app
 
 app = create_app()

@@ -24,9 +24,9 @@ import redis
 
 from config.settings import Settings
 from oncall import masking
+from oncall.cli.simulator import signed_post as _signed_post
 from oncall.clock import FrozenClock
-from oncall.redisconn import start_embedded
-from oncall.simulator import signed_post as _signed_post
+from oncall.store.redisconn import start_embedded
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TEST_REDIS_ENV = "ONCALL_TEST_REDIS_URL"
@@ -118,7 +118,7 @@ def clock():
 
 @pytest.fixture
 def app(settings, clock, redis_client):
-    from oncall import create_app
+    from oncall.web import create_app
 
     return create_app(settings, clock=clock, redis_client=redis_client)
 
@@ -136,7 +136,7 @@ def signed_post(client, settings):
 
 @pytest.fixture
 def fake_twilio(clock):
-    from oncall.fake_twilio import FakeTwilio
+    from tests.fake_twilio import FakeTwilio
 
     with FakeTwilio(auth_token=AUTH_TOKEN, clock=clock) as fake:
         yield fake

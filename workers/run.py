@@ -32,11 +32,12 @@ from rq import SimpleWorker
 
 import workers.escalation
 import workers.followup
+import workers.notices
 import workers.paging  # noqa: F401  imported once: jobs start warm
 from oncall import masking
-from oncall.redisconn import connect
-from workers.queues import ALL
-from workers.runtime import runtime
+from oncall.services import escalation
+from oncall.services.jobs import ALL
+from workers.runtime import services
 
 WORKER_TTL = 20  # the idle dequeue wakes every worker_ttl - 15 s to run maintenance
 MAINTENANCE_INTERVAL = 5
@@ -61,8 +62,8 @@ def die_with_parent(parent: int) -> None:
 
 def child() -> None:
     os.register_at_fork(after_in_child=partial(die_with_parent, os.getpid()))  # the scheduler
-    settings = runtime().settings  # one Settings per process; vendors load before the first job
-    client = connect(settings)
+    svc = services()  # one composition per process: vendors load before the first job
+    client, settings = svc.redis, svc.settings
     threading.Thread(
         target=_sweep_forever, args=(client, settings), daemon=True, name="sweep"
     ).start()
@@ -80,7 +81,7 @@ def _sweep_forever(client, settings) -> None:
     while True:
         time.sleep(SWEEP_EVERY)
         try:
-            workers.escalation.sweep(client, settings)
+            escalation.sweep(client, settings)
         except Exception:  # Redis restarting: try again next round
             log.exception("sweep failed")
 

@@ -32,11 +32,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from config.settings import DEFAULT_CONFIG_DIR, Settings
-from oncall import create_app
 from oncall.clock import SystemClock
-from oncall.fake_twilio import FakeTwilio
-from oncall.redisconn import url_of
+from oncall.store.redisconn import url_of
+from oncall.web import create_app
 from tests.conftest import AUTH_TOKEN, assert_no_full_number
+from tests.fake_twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parents[2]
 MINUTE = 0.3  # seconds per policy minute in these tests: a 10-minute step waits 3 s

@@ -26,14 +26,15 @@ from twilio.request_validator import RequestValidator
 
 from bench.processes import free_port
 from config.settings import DEFAULT_CONFIG_DIR
-from oncall import create_app, keys
-from oncall.fake_twilio import FakeTwilio
-from oncall.incidents import IncidentStore
-from oncall.redisconn import url_of
-from oncall.vendors import load_vendor
+from oncall.services.incidents import open_incident
+from oncall.services.vendors import load_vendor
+from oncall.store import keys
+from oncall.store.incidents import IncidentStore
+from oncall.store.redisconn import url_of
+from oncall.web import create_app
 from tests.conftest import AUTH_TOKEN
 from tests.e2e.conftest import ROOT, wait_for
-from workers.incidents import open_incident
+from tests.fake_twilio import FakeTwilio
 
 AIDN_IN, AMIDO_IN, KOMMUNE_IN = "+4721000011", "+46846500401", "+4721000014"
 FALLBACK = "+4722334455"

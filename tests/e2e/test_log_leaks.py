@@ -20,10 +20,10 @@ import pytest
 from rq import Queue
 from twilio.request_validator import RequestValidator
 
-from oncall.redisconn import url_of
+from oncall.services.jobs import PAGES
+from oncall.store.redisconn import url_of
 from tests.conftest import AUTH_TOKEN, assert_no_full_number, full_numbers, stored_keys
 from tests.e2e.conftest import ROOT, wait_for
-from workers.queues import PAGES
 
 TWILIO_LOOKUP = "/2010-04-01/Accounts/AC0/Messages.json?To=%2B4790000123&PageSize=20"
 
@@ -181,7 +181,7 @@ def test_the_fake_twilio_request_log_shows_no_number(tmp_path):
     log = tmp_path / "fake.log"
     with open(log, "w") as out:
         fake = subprocess.Popen(
-            [sys.executable, "-m", "oncall.fake_twilio", "--port", str(port)],
+            [sys.executable, "-m", "tests.fake_twilio", "--port", str(port)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -29,17 +29,17 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-from oncall import keys
-from oncall.incidents import IncidentStore
-from oncall.simulator import Simulator
-from oncall.vendors import load_vendor
+from oncall.cli.simulator import Simulator
+from oncall.services.escalation import SWEEP_GRACE
+from oncall.services.incidents import open_incident
+from oncall.services.jobs import job_id
+from oncall.services.pages import MAX_TRIES
+from oncall.services.vendors import load_vendor
+from oncall.store import keys
+from oncall.store.incidents import IncidentStore
 from rotas.escalation import freeze_plan
 from rotas.incident import reply_text
 from tests.e2e.conftest import MINUTE, closed_desk_config, running_stack, wait_for
-from workers.escalation import SWEEP_GRACE
-from workers.incidents import open_incident
-from workers.paging import MAX_TRIES
-from workers.queues import job_id
 
 TOLERANCE = 1.2  # seconds: RQ's whole-second scheduler (~1 s early) + polling and HTTP
 AIDN_INBOUND = "+4721000011"

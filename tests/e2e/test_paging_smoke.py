@@ -2,10 +2,10 @@
 
 import pendulum
 
-from oncall.incidents import IncidentStore
-from oncall.vendors import load_vendor
+from oncall.services.incidents import open_incident
+from oncall.services.vendors import load_vendor
+from oncall.store.incidents import IncidentStore
 from tests.e2e.conftest import wait_for
-from workers.incidents import open_incident
 
 
 def test_page_then_ack_stops_the_escalation(stack):

@@ -12,12 +12,12 @@ import time
 import pendulum
 import requests
 
-from oncall.incidents import IncidentStore
-from oncall.vendors import load_vendor
+from oncall.services.incidents import open_incident
+from oncall.services.jobs import job_id
+from oncall.services.vendors import load_vendor
+from oncall.store.incidents import IncidentStore
 from rotas.incident import reply_text
 from tests.e2e.conftest import MINUTE, wait_for
-from workers.incidents import open_incident
-from workers.queues import job_id
 
 TOLERANCE = 1.2  # seconds: RQ's whole-second scheduler, polling and HTTP (see test_paging)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall.redisconn import start_embedded, url_of
+from oncall.store.redisconn import start_embedded, url_of
 from tests.conftest import TEST_REDIS_ENV
 from tests.e2e.conftest import ROOT
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from rq import Queue
 
-from oncall.redisconn import url_of
+from oncall.services.jobs import PAGES
+from oncall.store.redisconn import url_of
 from tests.conftest import AUTH_TOKEN
 from tests.e2e.conftest import ROOT, wait_for
-from workers.queues import PAGES
 
 
 def _stat(pid: int) -> tuple[str, int, int] | None:

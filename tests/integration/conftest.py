@@ -3,9 +3,9 @@
 import pendulum
 import pytest
 
-from oncall.incidents import IncidentStore
-from oncall.vendors import load_vendor
-from workers.incidents import open_incident
+from oncall.services.incidents import open_incident
+from oncall.services.vendors import load_vendor
+from oncall.store.incidents import IncidentStore
 
 NIGHT = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
 

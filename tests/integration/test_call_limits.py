@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 from config.settings import Settings
-from oncall.incidents import IncidentStore
+from oncall.store.incidents import IncidentStore
 from tests.integration.test_callflow import (
     AIDN,
     DUTY_NOV_24,
@@ -93,7 +93,7 @@ def test_a_rate_limited_recording_goes_on_the_vendors_open_incident(app, clock, 
 
 
 def test_a_rate_limited_recording_without_an_incident_is_logged_masked(app, clock, caplog):
-    caplog.set_level(logging.WARNING, logger="oncall.callflow")
+    caplog.set_level(logging.WARNING, logger="oncall.web.callflow")
     set_time(clock, weekday_night(AIDN))
     for _ in range(9):
         _call(app, presses="3", legs=())  # written: no incident

@@ -24,12 +24,13 @@ from redis.retry import Retry
 from rq import Queue
 from twilio.request_validator import RequestValidator
 
-from oncall import create_app, keys
-from oncall.incidents import IncidentStore
-from oncall.simulator import Simulator
-from oncall.simulator import signed_post as post_signed
+from oncall.cli.simulator import Simulator
+from oncall.cli.simulator import signed_post as post_signed
+from oncall.services.jobs import PAGES, SMS
+from oncall.store import keys
+from oncall.store.incidents import IncidentStore
+from oncall.web import create_app
 from tests.conftest import stored_keys
-from workers.queues import PAGES, SMS
 
 NO_RETRY = Retry(NoBackoff(), 0)
 OSLO, STOCKHOLM = "Europe/Oslo", "Europe/Stockholm"
@@ -849,7 +850,7 @@ def test_redis_unreachable_still_answers_with_the_emergency_number(step, setting
 def test_redis_stopped_mid_call_the_next_webhook_dials_the_emergency_number(
     tmp_path, settings, clock
 ):
-    from oncall.redisconn import start_embedded
+    from oncall.store.redisconn import start_embedded
 
     set_time(clock, weekday_night(ITSL))
     own = start_embedded(tmp_path / "mid-call.rdb")  # a server of its own, to stop

@@ -16,10 +16,13 @@ import pytest
 from rq import Queue
 from twilio.request_validator import RequestValidator
 
-from oncall import callflow, keys, webhooks
-from oncall.incidents import IncidentStore
-from oncall.store import CallStore, SmsAllowance
-from oncall.vendors import load_vendor
+from oncall.services.incidents import open_incident
+from oncall.services.jobs import SMS
+from oncall.services.vendors import load_vendor
+from oncall.store import keys
+from oncall.store.calls import CallStore, SmsAllowance
+from oncall.store.incidents import IncidentStore
+from oncall.web import callflow, webhooks
 from tests.integration.test_callflow import (
     AIDN,
     AMIDO,
@@ -37,8 +40,6 @@ from tests.integration.test_callflow import (
     weekday_night,
     xml,
 )
-from workers.incidents import open_incident
-from workers.queues import SMS
 
 NIGHT = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
 CALLERS = ["+4790000121", "+4790000122", "+4790000123", "+4790000124", "+4790000125"]
@@ -453,13 +454,13 @@ def _cap_records(caplog) -> list[tuple[int, str]]:
     return [
         (r.levelno, r.getMessage())
         for r in caplog.records
-        if r.name == "oncall.callflow" and "cap reached" in r.getMessage()
+        if r.name == "oncall.web.callflow" and "cap reached" in r.getMessage()
     ]
 
 
 def test_log_cap_warns_once_per_cap_and_period_then_debugs(app, caplog):
     svc = app.extensions["oncall"]
-    caplog.set_level(logging.DEBUG, logger="oncall.callflow")
+    caplog.set_level(logging.DEBUG, logger="oncall.web.callflow")
     ten = pendulum.datetime(2026, 11, 24, 10, 5, tz="Europe/Oslo")
     eleven = ten.add(hours=1)
     tomorrow = ten.add(days=1)
@@ -489,7 +490,7 @@ def test_log_cap_warns_once_per_cap_and_period_then_debugs(app, caplog):
 
 def test_log_cap_at_debug_is_not_formatted_when_debug_is_off(app, caplog):
     svc = app.extensions["oncall"]
-    caplog.set_level(logging.INFO, logger="oncall.callflow")
+    caplog.set_level(logging.INFO, logger="oncall.web.callflow")
     now = pendulum.datetime(2026, 11, 24, 10, 5, tz="Europe/Oslo")
     callflow._log_cap(svc, "+4790000125", "CAfeed", (3, 0), now)
     callflow._log_cap(svc, "+4790000125", "CAfeed", (4, 0), now)
@@ -500,7 +501,7 @@ def test_the_first_call_refused_by_the_hourly_cap_logs_a_masked_warning(
     at, monkeypatch, app, caplog, signed_post
 ):
     hourly_cap(monkeypatch, app, 2)
-    caplog.set_level(logging.DEBUG, logger="oncall.callflow")
+    caplog.set_level(logging.DEBUG, logger="oncall.web.callflow")
     at(weekday_day(AIDN))
     for caller in CALLERS[:2]:
         _written_call(signed_post, caller)
@@ -521,7 +522,7 @@ def test_the_first_call_refused_by_the_hourly_cap_logs_a_masked_warning(
 def test_later_calls_refused_by_the_cap_log_at_debug_only(
     cap, at, clock, monkeypatch, app, caplog, signed_post
 ):
-    caplog.set_level(logging.DEBUG, logger="oncall.callflow")
+    caplog.set_level(logging.DEBUG, logger="oncall.web.callflow")
     at(weekday_day(AIDN))
     if cap == "hourly":
         hourly_cap(monkeypatch, app, 2)

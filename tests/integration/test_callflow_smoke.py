@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from oncall.simulator import Simulator
+from oncall.cli.simulator import Simulator
 from tests.conftest import stored_keys
 
 

@@ -16,8 +16,8 @@ from dataclasses import replace
 import pendulum
 import pytest
 
-from oncall import create_app
-from oncall.incidents import IncidentStore
+from oncall.store.incidents import IncidentStore
+from oncall.web import create_app
 from tests.integration.test_callflow import AIDN, ScriptedCall, pages, set_time, spoken
 from tests.unit.factories import VENDOR_DIR
 

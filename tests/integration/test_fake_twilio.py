@@ -16,8 +16,8 @@ from twilio.request_validator import RequestValidator
 
 from config.settings import Settings
 from oncall.clock import FrozenClock
-from oncall.fake_twilio import FakeTwilio
 from oncall.telephony import make_twilio_client
+from tests.fake_twilio import FakeTwilio
 
 TOKEN = "fake-twilio-test-token-0123456789"
 OURS = "+4721000011"

@@ -14,9 +14,9 @@ import pytest
 from rq import Queue
 
 from oncall.cli import main
-from oncall.incidents import IncidentStore
-from oncall.redisconn import url_of
-from workers.queues import PAGES
+from oncall.services.jobs import PAGES
+from oncall.store.incidents import IncidentStore
+from oncall.store.redisconn import url_of
 
 OLA, KARI, DRIFT = "+4740000102", "+4740000101", "+4740000109"  # week of 2026-11-23
 ITSL_DEV, ITSL_OWNER = "+46701740615", "+46701740616"
@@ -101,8 +101,8 @@ def test_a_broken_vendor_file_pages_from_its_last_good_version(
     import shutil
 
     from config.settings import DEFAULT_CONFIG_DIR
-    from oncall.lastgood import LastGood
-    from oncall.vendors import load_registry
+    from oncall.services.vendors import load_registry
+    from oncall.store.lastgood import LastGood
 
     shutil.copytree(DEFAULT_CONFIG_DIR, tmp_path / "vendors")
     load_registry(tmp_path / "vendors", LastGood(redis_client))  # a good start keeps each file

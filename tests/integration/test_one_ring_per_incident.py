@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from oncall.simulator import signed_post
+from oncall.cli.simulator import signed_post
 from tests.integration.test_callflow import (
     AIDN,
     DUTY_NOV_24,

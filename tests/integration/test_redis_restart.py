@@ -16,11 +16,11 @@ import pytest
 from rq import Queue
 
 from config.settings import Settings
-from oncall.incidents import IncidentStore
-from oncall.redisconn import DURABLE, start_embedded
-from oncall.vendors import load_vendor
-from workers.incidents import open_incident
-from workers.queues import PAGES
+from oncall.services.incidents import open_incident
+from oncall.services.jobs import PAGES
+from oncall.services.vendors import load_vendor
+from oncall.store.incidents import IncidentStore
+from oncall.store.redisconn import DURABLE, start_embedded
 
 NIGHT = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
 

@@ -7,13 +7,13 @@ import pendulum
 import pytest
 from rq import Queue
 
-from oncall import keys
-from oncall.incidents import IncidentStore
-from oncall.replies import Inbound
-from oncall.vendors import load_vendor
+from oncall.services.incidents import open_incident
+from oncall.services.jobs import PAGES, job_id
+from oncall.services.vendors import load_vendor
+from oncall.store import keys
+from oncall.store.incidents import IncidentStore
+from oncall.web.replies import Inbound
 from rotas.incident import reply_text
-from workers.incidents import open_incident
-from workers.queues import PAGES, job_id
 
 NIGHT = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
 AIDN_NUMBER = "+4721000011"

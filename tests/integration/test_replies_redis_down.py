@@ -14,9 +14,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from oncall import create_app
-from oncall.redisconn import start_embedded
-from oncall.simulator import signed_post
+from oncall.cli.simulator import signed_post
+from oncall.store.redisconn import start_embedded
+from oncall.web import create_app
 from rotas.incident import NOT_RECORDED_ANY, reply_text
 
 AIDN_NUMBER, AIDN_DUTY = "+4721000011", "+4775988062"

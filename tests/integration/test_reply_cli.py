@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall.redisconn import url_of
+from oncall.store.redisconn import url_of
 from rotas.incident import reply_text
 
 ROOT = Path(__file__).resolve().parents[2]

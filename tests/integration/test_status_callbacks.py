@@ -5,8 +5,8 @@ import pendulum
 import pytest
 from rq import Queue
 
-from oncall import keys
-from workers.queues import PAGES, job_id
+from oncall.services.jobs import PAGES, job_id
+from oncall.store import keys
 
 NIGHT = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
 

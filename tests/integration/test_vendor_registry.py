@@ -19,11 +19,11 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from config.settings import DEFAULT_CONFIG_DIR, Settings
-from oncall import create_app, keys
-from oncall.lastgood import LastGood
-from oncall.simulator import signed_post
-from oncall.vendors import load_registry
-from workers.runtime import Vendors
+from oncall.cli.simulator import signed_post
+from oncall.services.vendors import Vendors, load_registry
+from oncall.store import keys
+from oncall.store.lastgood import LastGood
+from oncall.web import create_app
 
 AIDN_IN, PINDENA_IN, AMIDO_IN = "+4721000011", "+4721000012", "+46846500401"
 AIDN_EMERGENCY = "+4775988062"

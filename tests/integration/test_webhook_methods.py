@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from oncall import MAX_REQUEST_BYTES
+from oncall.web import MAX_REQUEST_BYTES
 from tests.conftest import stored_keys
 
 AIDN_INBOUND = "+4721000011"

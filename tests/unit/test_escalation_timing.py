@@ -8,13 +8,13 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from oncall.services.jobs import retry_delay
 from rotas.config import load_policy
 from rotas.escalation import Plan, PlanStep, first_response_minutes
 from rotas.policy import PageStep, ResponseTarget, Rule
 from rotas.routing import decide
 from rotas.workingtime import deadline
 from tests.unit.test_config_errors import BASE, check, errors, mutate
-from workers.queues import retry_delay
 
 VENDORS = Path(__file__).resolve().parents[2] / "config" / "vendors"
 MINUTE = 60.0

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from oncall.webhooks import render
+from oncall.web.webhooks import render
 
 BASE = "https://oncall.example.com/twilio/voice"
 NORDIC = "æøå ÆØÅ äö"

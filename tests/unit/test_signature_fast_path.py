@@ -12,7 +12,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from oncall.signature import signed
+from oncall.web.signature import signed
 
 TOKEN = "test-auth-token-0123456789abcdef"
 URL = "https://oncall.example.com/twilio/voice/menu?attempt=1"

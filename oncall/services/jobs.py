@@ -15,7 +15,7 @@ import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
-from oncall.attempts import Attempts, Page
+from oncall.store.attempts import Attempts, Page
 from oncall.telephony import HTTP_TIMEOUT
 
 PAGES = "pages"  # pages, escalation steps and lead notices: always first

@@ -6,6 +6,6 @@ and inbound SMS to the app; it can be told to fail, answer late, reject a number
 message undelivered (see server.py for the endpoints).
 """
 
-from oncall.fake_twilio.server import FakeTwilio, create_fake_app
+from tests.fake_twilio.server import FakeTwilio, create_fake_app
 
 __all__ = ["FakeTwilio", "create_fake_app"]

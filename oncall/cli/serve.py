@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from config.settings import PROJECT_ROOT
-from oncall.redisconn import start_embedded, url_of
+from oncall.store.redisconn import start_embedded, url_of
 
 DEV_TOKEN = "dev-auth-token"
 

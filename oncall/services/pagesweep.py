@@ -13,9 +13,9 @@ import redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from oncall.attempts import Attempts
-from oncall.incidents import IncidentStore
-from workers import queues
+from oncall.services import jobs
+from oncall.store.attempts import Attempts
+from oncall.store.incidents import IncidentStore
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,11 @@ def retry_unsent(client: redis.Redis, now: float, before: float) -> list[str]:
             continue
         key = page.key(step.targets[page.index].phone)
         run = int(attempts.get(key).get("run") or 0)
-        if _status(client, queues.page_job_id(page, run)) == "queued":
+        if _status(client, jobs.page_job_id(page, run)) == "queued":
             continue  # waiting for a free worker: it will run
-        new = attempts.take_over(page, key, run, now + queues.JOB_TIMEOUT)
+        new = attempts.take_over(page, key, run, now + jobs.JOB_TIMEOUT)
         if new is not None:
-            queues.enqueue_page_run(client, page, new)
+            jobs.enqueue_page_run(client, page, new)
             taken.append(page.member)
     if taken:
         log.warning("sweep took over %d unsent page(s): %s", len(taken), taken)

@@ -15,11 +15,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oncall.lastgood import LastGood
+import redis
+
+from oncall.store.lastgood import LastGood
+from rotas.calendar import HolidayCalendar
 from rotas.config import check_policy_text, load_policy, read_policy_text
+from rotas.hours import WeeklyHours
 from rotas.inbound import Claim, duplicate_problems, duplicates, inbound_lines, keeper
 from rotas.phone import mask
-from rotas.policy import VendorPolicy
+from rotas.policy import VendorPolicy, Written
+from rotas.rota import Rota
 
 log = logging.getLogger("oncall.vendors")
 
@@ -188,3 +193,60 @@ def load_vendor(config_dir: Path, vendor_id: str) -> VendorPolicy:
     if vendor_id not in files:  # never a path: '../x' is not a vendor id
         raise LookupError(f"unknown vendor {vendor_id!r} (valid: {', '.join(files) or 'none'})")
     return load_policy(files[vendor_id])
+
+
+class Vendors(dict):
+    """id -> policy, loaded like the web app loads them (a bad file: its last good version).
+
+    A job for a vendor missing here (its file and its last good version both gone or broken
+    since the incident opened) must still page: the incident's plan is frozen with the
+    numbers, and a page needs only a sender and texts. The file and the last good version
+    are tried again (either may be back); failing that, a stand-in policy named after the
+    vendor id, sending from a number the vendor answered, else another vendor's number."""
+
+    def __init__(self, policies: dict, config_dir, client: redis.Redis):
+        super().__init__(policies)
+        self.config_dir, self.client = config_dir, client
+
+    def __missing__(self, vendor_id: str) -> VendorPolicy:
+        policy = load_one(self.config_dir, vendor_id, LastGood(self.client))
+        if policy is not None:
+            self[vendor_id] = policy
+            return policy
+        sender = self._sender(vendor_id)
+        log.error(
+            "vendor %s: no config and no last good version loads; its pages go out with the "
+            "vendor id as name, from %s",
+            vendor_id,
+            "a number it answered" if sender else "the engineer's own number (Twilio may refuse)",
+        )
+        return stand_in(vendor_id, sender)
+
+    def _sender(self, vendor_id: str) -> str | None:
+        owned = [n for n, v in LastGood(self.client).owners().items() if v == vendor_id]
+        others = [p.inbound[0] for p in self.values() if p.inbound]
+        return next(iter(owned + others), None)
+
+
+def stand_in(vendor_id: str, sender: str | None) -> VendorPolicy:
+    """The least a page needs (name, zone, sender) for a vendor whose policy is lost."""
+    return VendorPolicy(
+        id=vendor_id,
+        name=vendor_id,
+        language="en",
+        tz="UTC",
+        country="NO",
+        holidays=HolidayCalendar("NO"),
+        desk_phones=(),
+        desk_hours=WeeklyHours(((),) * 7),
+        breaks=(),
+        duty_phones=(),
+        duty_hours=None,
+        closures=(),
+        written=Written(),
+        people={},
+        rota=Rota(),
+        severities=(),
+        inbound=(sender,) if sender else (),
+        source="(stand-in: no config loads)",
+    )

@@ -14,11 +14,17 @@ import redis
 from flask import Blueprint, Response, request
 
 from ivr import prompts, steps
-from oncall.callflow import handle_voice
 from oncall.masking import mask_text
-from oncall.replies import engineer_language, handle_reply, handle_sms, handle_status, not_recorded
-from oncall.services import services
-from oncall.signature import twilio_signed
+from oncall.web.callflow import handle_voice
+from oncall.web.context import services
+from oncall.web.replies import (
+    engineer_language,
+    handle_reply,
+    handle_sms,
+    handle_status,
+    not_recorded,
+)
+from oncall.web.signature import twilio_signed
 from rotas.phone import caller_number
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import steps
 from oncall.masking import mask_text
-from oncall.services import Services
-from oncall.store import SmsAllowance, day_stamp, hour_stamp
+from oncall.services.incidents import open_incident
+from oncall.services.jobs import enqueue_caller_sms
+from oncall.services.root import Services
+from oncall.store.calls import SmsAllowance, day_stamp, hour_stamp
 from rotas.phone import mask, sms_eligible
-from workers.incidents import open_incident
-from workers.queues import enqueue_caller_sms
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from functools import lru_cache, wraps
 from flask import abort, request
 from twilio.request_validator import RequestValidator, compare
 
-from oncall.services import services
+from oncall.web.context import services
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pendulum
 import redis
 
-from oncall import keys
-from oncall.redisconn import text_map
+from oncall.store import keys
+from oncall.store.redisconn import text_map
 
 log = logging.getLogger("oncall.vendors")
 

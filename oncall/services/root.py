@@ -1,20 +1,25 @@
-"""Services: everything the web app needs, built once and kept in app.extensions["oncall"]."""
+"""The composition root: `Services.build(settings, clock, redis)` is the one place where a
+process (the web app, the worker, the CLI) assembles what it uses: settings, one clock, one
+Redis, the stores, the vendor registry and the Twilio client."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlencode
 
 import redis
-from flask import current_app
 
 from config.settings import Settings
 from ivr import steps
-from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
-from oncall.store import CallStore
+from oncall.services.vendors import Vendors, load_registry
+from oncall.store.calls import CallStore
+from oncall.store.incidents import IncidentStore
+from oncall.store.lastgood import LastGood
+from oncall.telephony import Telephony, make_twilio_client
 from rotas.policy import VendorPolicy
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,7 @@ class Services:
     by_number: dict[str, VendorPolicy]  # inbound E.164 number -> vendor
     incidents: IncidentStore
     url: Callable[..., str]  # url(step, **query): the absolute URL of a voice webhook
+    config_errors: int = 0  # vendor file problems at start-up (each logged)
     caps_warned: set = field(default_factory=set)  # SMS caps this process has warned about
 
     def fallback(self, call: steps.Call):
@@ -52,10 +58,19 @@ class Services:
         action = self.url("fallback")
         return steps.fallback(policy, call, self.settings.fallback_number, action)
 
+    @cached_property
+    def telephony(self) -> Telephony:
+        """The Twilio REST client, made on first use (the web app answers webhooks without it)."""
+        return Telephony(make_twilio_client(self.settings))
+
     @classmethod
-    def build(cls, settings: Settings, clock, client: redis.Redis, vendors) -> Services:
-        """`vendors` hold each inbound number once (the loader settles numbers two files
-        claim), so by_number has one vendor per number."""
+    def build(cls, settings: Settings, clock, client: redis.Redis) -> Services:
+        """Load every vendor file (never raises for a bad one: its last good version, or left
+        out) and assemble the services. The registry holds each inbound number once (the
+        loader settles numbers two files claim), so by_number has one vendor per number."""
+        registry = load_registry(settings.config_dir, LastGood(client))
+        registry.log()
+        vendors = Vendors(registry.policies, settings.config_dir, client)
         by_number = {n: p for p in vendors.values() for n in p.inbound}
         return cls(
             settings,
@@ -66,6 +81,7 @@ class Services:
             by_number,
             IncidentStore(client),
             voice_urls(settings.public_base_url),
+            config_errors=len(registry.errors),
         )
 
 
@@ -74,7 +90,3 @@ def voice_urls(base: str) -> Callable[..., str]:
         return f"{base}/twilio/voice/{step}" + (f"?{urlencode(query)}" if query else "")
 
     return url
-
-
-def services() -> Services:
-    return current_app.extensions["oncall"]

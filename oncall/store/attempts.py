@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import redis
 
-from oncall import keys
-from oncall.redisconn import text, text_map
+from oncall.store import keys
+from oncall.store.redisconn import text, text_map
 
 TERMINAL = ("sent", "failed")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pendulum
 
 from config.settings import Settings
-from oncall.cli_output import decision_text
-from oncall.vendors import load_vendors
+from oncall.cli.output import decision_text
+from oncall.services.vendors import load_vendors
 from rotas.routing import decide
 
 # Instants a team lead would check: a working day, the evening, Maundy Thursday, a DST night,

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import redis
 
-from oncall import keys
-from oncall.incidents import NEWEST_OPEN_LUA, parse_newest
-from oncall.redisconn import text, text_map
+from oncall.store import keys
+from oncall.store.incidents import NEWEST_OPEN_LUA, parse_newest
+from oncall.store.redisconn import text, text_map
 
 # Load what a webhook after the first needs, in one round trip: the call record, whether
 # the screened attempt was accepted, follow-up SMS counts (caller today, everyone this hour),

@@ -1,4 +1,4 @@
-"""python -m oncall.fake_twilio [--port 8011] [--auth-token T] [--sms-url URL]: serve the fake
+"""python -m tests.fake_twilio [--port 8011] [--auth-token T] [--sms-url URL]: serve the fake
 Twilio REST API.
 
 Status callbacks are signed with --auth-token (default: env TWILIO_AUTH_TOKEN; none: unsigned);
@@ -10,11 +10,11 @@ import os
 
 from config.settings import Settings
 from oncall import masking
-from oncall.fake_twilio.server import create_fake_app
+from tests.fake_twilio.server import create_fake_app
 
 masking.install()  # its request log shows the twilio client's lookups: Messages.json?To=%2B47...
 
-parser = argparse.ArgumentParser(prog="python -m oncall.fake_twilio")
+parser = argparse.ArgumentParser(prog="python -m tests.fake_twilio")
 parser.add_argument("--port", type=int, default=8011)
 parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN") or None)
 parser.add_argument("--sms-url", default=Settings.from_env().public_base_url + "/twilio/sms")

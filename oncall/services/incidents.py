@@ -10,14 +10,14 @@ from __future__ import annotations
 import redis
 
 from config.settings import Settings
-from oncall.incidents import IncidentStore
+from oncall.services import jobs
+from oncall.store.incidents import IncidentStore
 from rotas.calendar import is_open
 from rotas.escalation import freeze_plan
 from rotas.incident import Incident
 from rotas.phone import mask
 from rotas.policy import VendorPolicy
 from rotas.workingtime import deadline
-from workers import queues
 
 
 def open_incident(
@@ -66,13 +66,13 @@ def open_incident(
         else:
             store.event(incident_id, now, f"call {reference} attached ({mask(caller)})")
         every = settings.summary_minutes * settings.escalation_minute
-        queues.enqueue_summary(client, incident_id, now, every)
+        jobs.enqueue_summary(client, incident_id, now, every)
     elif not attached:  # also on a retry: the job ids are unique, a lost enqueue comes back
         if new:
             store.event(incident_id, now, f"opened: {inc.message}")
         first = inc.plan.step_at(0)
         if first is not None and first.after == 0:  # step 0 pages now: skip a job hop
             for index in range(len(first.targets)):
-                queues.enqueue_page(client, incident_id, 0, index)
-        queues.enqueue_escalation(client, incident_id, 0)
+                jobs.enqueue_page(client, incident_id, 0, index)
+        jobs.enqueue_escalation(client, incident_id, 0)
     return incident_id, attached

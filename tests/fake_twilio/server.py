@@ -28,7 +28,7 @@ import requests
 from flask import Flask, abort, jsonify, request
 from werkzeug.serving import make_server
 
-from oncall.fake_twilio.state import (
+from tests.fake_twilio.state import (
     API_VERSION,
     FakeState,
     call_params,

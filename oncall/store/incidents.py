@@ -7,8 +7,8 @@ import json
 
 import redis
 
-from oncall import keys
-from oncall.redisconn import text, text_map
+from oncall.store import keys
+from oncall.store.redisconn import text, text_map
 from rotas.escalation import Plan
 from rotas.incident import Incident
 

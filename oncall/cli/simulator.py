@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from oncall.services import Services
-from workers.queues import PAGES, SMS, job_id
+from oncall.services.jobs import PAGES, SMS, job_id
+from oncall.services.root import Services
 
 MAX_REQUESTS = 40  # a flow that loops longer than this is a bug
 
@@ -149,7 +149,7 @@ def _path(url: str) -> str:
 def _pages(svc: Services, incident_id: str | None, reference: str | None) -> list[dict]:
     """The pages this call caused: the first step of the incident it opened (a call that
     attached to an open incident pages nobody new)."""
-    from oncall.incidents import IncidentStore
+    from oncall.store.incidents import IncidentStore
 
     if not incident_id or incident_id != reference:
         return []
@@ -200,9 +200,9 @@ def simulate(
     from dataclasses import replace
     from pathlib import Path
 
-    from oncall import create_app
     from oncall.clock import FrozenClock
-    from oncall.redisconn import start_embedded
+    from oncall.store.redisconn import start_embedded
+    from oncall.web import create_app
 
     if not settings.twilio_auth_token:
         settings = replace(settings, twilio_auth_token="simulator-token")
@@ -230,9 +230,9 @@ def send_reply(
     from dataclasses import replace
     from pathlib import Path
 
-    from oncall import create_app
     from oncall.clock import SystemClock
-    from oncall.redisconn import connect, start_embedded
+    from oncall.store.redisconn import connect, start_embedded
+    from oncall.web import create_app
 
     if not settings.twilio_auth_token:
         settings = replace(settings, twilio_auth_token="simulator-token")
@@ -271,7 +271,7 @@ def send_reply(
 def _copy_paged(source, target, phone: str) -> None:
     """The incidents paged to `phone` (and that index), from `source` into `target`. Copied
     field by field: DUMP payloads do not restore across Redis versions."""
-    from oncall import keys
+    from oncall.store import keys
 
     paged = source.zrange(keys.paged(phone), 0, -1, withscores=True)
     if paged:

@@ -19,14 +19,14 @@ import logging
 
 import redis
 
-from oncall import keys
-from oncall.incidents import IncidentStore
 from oncall.masking import mask_text
-from oncall.redisconn import text, text_map
-from oncall.services import Services
+from oncall.services.escalation import escalate_now
+from oncall.services.root import Services
+from oncall.store import keys
+from oncall.store.incidents import IncidentStore
+from oncall.store.redisconn import text, text_map
 from rotas.delivery import FAILED, failure_escalates, moves_forward
 from rotas.incident import NOT_RECORDED_ANY, parse_reply, reply_text
-from workers.escalation import escalate_now
 
 log = logging.getLogger(__name__)
 # Twilio's own opt-out words: after one of them Twilio blocks every SMS to that phone.
@@ -136,7 +136,7 @@ def _apply(svc, store: IncidentStore, inbound: Inbound, inc, command, who, lang)
 def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str]) -> None:
     """An engineer texted STOP: Twilio now blocks their pages. Tell the lead at once (and
     answer nothing: Twilio sends its own confirmation, and we could not reach them anyway)."""
-    from workers.queues import enqueue_lead_notice
+    from oncall.services.jobs import enqueue_lead_notice
 
     log.warning(mask_text(f"{sender} replied an opt-out word: SMS pages to them are blocked"))
     for incident_id in paged[:1]:
