@@ -16,8 +16,21 @@ import pendulum
 
 from config.settings import Settings
 from oncall.cli import output as out
-from oncall.services.vendors import duplicate_claims, load_one, load_vendor, vendor_files
+from oncall.cli.demo import run_demo
+from oncall.cli.serve import serve
+from oncall.cli.simulator import send_reply, simulate
+from oncall.services.incidents import open_incident
+from oncall.services.vendors import (
+    duplicate_claims,
+    load_one,
+    load_vendor,
+    load_vendors,
+    vendor_files,
+)
+from oncall.store.calls import CallStore
+from oncall.store.incidents import IncidentStore
 from oncall.store.lastgood import LastGood
+from oncall.store.redisconn import connect
 from rotas.config import check_policy_file
 from rotas.escalation import freeze_plan
 from rotas.hours import parse_date, parse_instant
@@ -219,7 +232,6 @@ def cmd_timetable(args, settings: Settings) -> int:
 
 
 def cmd_call(args, settings: Settings) -> int:
-    from oncall.cli.simulator import simulate
 
     policy = _vendor(settings, args.vendor)
     at = _instant(args.at, policy)
@@ -240,9 +252,6 @@ def cmd_page(args, settings: Settings) -> int:
     """Page by the severity's duty plan at any hour (`--desk open`: the open-desk rule's).
     A page within the storm window of an open incident attaches to it, its message on the
     incident's timeline."""
-    from oncall.services.incidents import open_incident
-    from oncall.store.calls import CallStore
-    from oncall.store.redisconn import connect
 
     client = connect(settings)
     policy = _paging_vendor(settings, client, args.vendor)
@@ -299,7 +308,6 @@ MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
 
 
 def cmd_reply(args, settings: Settings) -> int:
-    from oncall.cli.simulator import send_reply
 
     sender = caller_number(args.sender)
     if not sender:
@@ -324,7 +332,6 @@ def cmd_reply(args, settings: Settings) -> int:
 def _paging_number(settings: Settings, given: str | None, sender: str) -> str:
     """--to, else the inbound number of the first vendor listing `sender` among its people
     (pages come from the vendor's number, so that is where replies go)."""
-    from oncall.services.vendors import load_vendors
 
     if given:
         if not caller_number(given):
@@ -339,13 +346,11 @@ def _paging_number(settings: Settings, given: str | None, sender: str) -> str:
 
 
 def cmd_incident(args, settings: Settings) -> int:
-    from oncall.store.redisconn import connect
 
     return _print_incident(connect(settings), args.id, args.json, False)
 
 
 def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> int:
-    from oncall.store.incidents import IncidentStore
 
     store = IncidentStore(client)
     inc = store.load(incident_id)
@@ -360,13 +365,11 @@ def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> 
 
 
 def cmd_demo(args, settings: Settings) -> int:
-    from oncall.cli.demo import run_demo
 
     return run_demo(settings)
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from oncall.cli.serve import serve
 
     return serve()
 

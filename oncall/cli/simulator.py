@@ -8,15 +8,24 @@ plays Twilio's part: <Gather> takes the next pressed digit (none left: the timeo
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from rq import Queue
+from rq.job import Job
 from twilio.request_validator import RequestValidator
 
+from oncall.clock import FrozenClock, SystemClock
 from oncall.services.jobs import PAGES, SMS, job_id
 from oncall.services.root import Services
+from oncall.store import keys
+from oncall.store.incidents import IncidentStore
+from oncall.store.redisconn import connect, start_embedded
+from oncall.web import create_app
 
 MAX_REQUESTS = 40  # a flow that loops longer than this is a bug
 
@@ -149,7 +158,6 @@ def _path(url: str) -> str:
 def _pages(svc: Services, incident_id: str | None, reference: str | None) -> list[dict]:
     """The pages this call caused: the first step of the incident it opened (a call that
     attached to an open incident pages nobody new)."""
-    from oncall.store.incidents import IncidentStore
 
     if not incident_id or incident_id != reference:
         return []
@@ -164,8 +172,6 @@ def _pages(svc: Services, incident_id: str | None, reference: str | None) -> lis
 
 def _jobs(svc: Services, queue: str, call_sid: str) -> list[dict]:
     """Jobs this call put on `queue` (queued, scheduled, running or done)."""
-    from rq import Queue
-    from rq.job import Job
 
     q = Queue(queue, connection=svc.redis)
     ids = (
@@ -196,13 +202,6 @@ def simulate(
     By default the call runs against a throw-away embedded Redis, so a simulated call never
     pages anyone; `live=True` uses the configured Redis, where a running worker (`make run`)
     sends its pages and SMS to the (fake) Twilio."""
-    import tempfile
-    from dataclasses import replace
-    from pathlib import Path
-
-    from oncall.clock import FrozenClock
-    from oncall.store.redisconn import start_embedded
-    from oncall.web import create_app
 
     if not settings.twilio_auth_token:
         settings = replace(settings, twilio_auth_token="simulator-token")
@@ -226,13 +225,6 @@ def send_reply(
     there (a running worker carries out an escalation). By default it is a dry run, as
     `call` is: the sender's paged incidents are copied into a throw-away embedded Redis and
     the reply acts on the copy, so it shows the answer and changes nothing."""
-    import tempfile
-    from dataclasses import replace
-    from pathlib import Path
-
-    from oncall.clock import SystemClock
-    from oncall.store.redisconn import connect, start_embedded
-    from oncall.web import create_app
 
     if not settings.twilio_auth_token:
         settings = replace(settings, twilio_auth_token="simulator-token")
@@ -271,7 +263,6 @@ def send_reply(
 def _copy_paged(source, target, phone: str) -> None:
     """The incidents paged to `phone` (and that index), from `source` into `target`. Copied
     field by field: DUMP payloads do not restore across Redis versions."""
-    from oncall.store import keys
 
     paged = source.zrange(keys.paged(phone), 0, -1, withscores=True)
     if paged:

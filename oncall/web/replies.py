@@ -21,6 +21,7 @@ import redis
 
 from oncall.masking import mask_text
 from oncall.services.escalation import escalate_now
+from oncall.services.jobs import enqueue_lead_notice
 from oncall.services.root import Services
 from oncall.store import keys
 from oncall.store.incidents import IncidentStore
@@ -136,7 +137,6 @@ def _apply(svc, store: IncidentStore, inbound: Inbound, inc, command, who, lang)
 def _opted_out(svc: Services, store: IncidentStore, sender: str, paged: list[str]) -> None:
     """An engineer texted STOP: Twilio now blocks their pages. Tell the lead at once (and
     answer nothing: Twilio sends its own confirmation, and we could not reach them anyway)."""
-    from oncall.services.jobs import enqueue_lead_notice
 
     log.warning(mask_text(f"{sender} replied an opt-out word: SMS pages to them are blocked"))
     for incident_id in paged[:1]:

@@ -12,6 +12,8 @@ from xml.etree import ElementTree
 
 import redis
 from flask import Blueprint, Response, request
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts, steps
 from oncall.masking import mask_text
@@ -76,7 +78,6 @@ def voice(step: str):
 def sms():
     """An engineer's reply to a page: applied once per MessageSid, answered in their
     language; when Redis is down they are told it was not recorded and whom to call."""
-    from twilio.twiml.messaging_response import MessagingResponse
 
     svc, form = services(), request.form
     sid = form.get("MessageSid")
@@ -119,7 +120,6 @@ def status():
 @twilio_signed
 def page_ack():
     """The engineer pressed a key during a voice page: 1 acknowledges."""
-    from twilio.twiml.voice_response import VoiceResponse
 
     svc = services()
     response = VoiceResponse()
