@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
 
 from config.settings import Settings
+from ivr.prompts import voice
 
 HTTP_TIMEOUT = 8  # seconds; the twilio client has no timeout by default
 SMS_VALIDITY = 600  # seconds: a page that arrives hours late is worse than none
@@ -53,10 +55,6 @@ class Telephony:
     ) -> str:
         """Call `to` and read `text`; with `ack_url`, pressing 1 acknowledges (the page is
         read up to three times). Returns the call SID."""
-        from twilio.twiml.voice_response import VoiceResponse
-
-        from ivr.prompts import voice
-
         response = VoiceResponse()
         for _ in range(3):
             node = response.gather(num_digits=1, timeout=5, action=ack_url) if ack_url else response
