@@ -85,7 +85,7 @@ class Layer:
             found = self._boundaries[k] = (at.timestamp(), at)
         return found
 
-    def rotation_index(self, at, ts: float) -> int:
+    def _rotation_index(self, at, ts: float) -> int:
         """The number of the rotation shift covering `at` (epoch second `ts`)."""
         tz = zone(self.tz)
         t = at if at.tzinfo is tz else at.astimezone(tz)
@@ -104,20 +104,23 @@ class Layer:
         return self.members[k % len(self.members)] if self.members and k >= 0 else None
 
 
-def on_call_at(layer: Layer, at, ts: float | None = None) -> Shift:
-    """The shift covering instant `at` (epoch second `ts`, when the caller has it) on this
-    layer: an override wins, else the rotation.
+def on_call_at(layer: Layer, at) -> Shift:
+    """The shift covering instant `at` on this layer: an override wins, else the rotation.
 
     For an override the shift ends where the override ends; for the rotation it ends at the
     next handoff or the next override start, whichever comes first, and starts at the later
     of its handoff and the end of the override before it.
     """
-    ts = at.timestamp() if ts is None else ts
+    return _shift_at(layer, at, at.timestamp())
+
+
+def _shift_at(layer: Layer, at, ts: float) -> Shift:
+    """on_call_at, with `at` as epoch seconds `ts` (computed once for all layers)."""
     i = bisect_right(layer._start_ts, ts) - 1  # the last override starting at or before ts
     if i >= 0 and ts < layer._end_ts[i]:
         o = layer.overrides[i]
         return Shift(layer.name, o.person, layer._starts[i], layer._ends[i], True)
-    k = layer.rotation_index(at, ts)
+    k = layer._rotation_index(at, ts)
     (start_ts, start), (end_ts, end) = layer._boundary(k), layer._boundary(k + 1)
     # Overrides do not overlap, so override i ended at or before ts and i + 1 starts after.
     if i + 1 < len(layer._start_ts) and layer._start_ts[i + 1] < end_ts:
@@ -143,7 +146,7 @@ class Rota:
     layers: tuple[Layer, ...] = ()
 
 
-def on_duty(rota: Rota, at, ts: float | None = None) -> list[Shift]:
+def on_duty(rota: Rota, at) -> list[Shift]:
     """One shift per layer, in layer order (primary first)."""
-    ts = at.timestamp() if ts is None else ts
-    return [on_call_at(layer, at, ts) for layer in rota.layers]
+    ts = at.timestamp()
+    return [_shift_at(layer, at, ts) for layer in rota.layers]

@@ -54,19 +54,18 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
     if sev is None:
         raise KeyError(severity_id)
     t = local(policy, at)
-    ts = t.timestamp()  # once: epoch seconds are how rotas and deadlines compare instants
     day, minute = local_date(t), minute_of_day(t)
     span = contains(desk_day(policy, day), minute)
     is_open = span is not None
     why = _why_open(policy, span) if is_open else _why_closed(policy, day, minute)
     rule = sev.open if is_open else sev.closed
-    route, dial, how, shifts, covered = _route(policy, sev, rule, t, ts, day, minute)
+    route, dial, how, shifts, covered = _route(policy, sev, rule, t, day, minute)
     if route == "written":
         page = ()
     elif covered:
-        page = page_numbers(policy, rule, shifts, t, ts)
+        page = page_numbers(policy, rule, shifts, t)
     else:
-        page = gap_page_numbers(policy, rule, t, ts)
+        page = gap_page_numbers(policy, rule, t)
     return Decision(
         vendor=policy.id,
         severity=sev.id,
@@ -76,12 +75,12 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
         dial=dial,
         page=page,
         reason=f"{why}; {how}",
-        respond_by=deadline(policy, t, sev.respond, ts, rule) if with_deadline else None,
+        respond_by=deadline(policy, t, sev.respond, rule) if with_deadline else None,
         covered=covered,
     )
 
 
-def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, ts: float, day, minute: int):
+def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, day, minute: int):
     """(route, dial, explanation, shifts on duty, covered)."""
     name = sev.text("label", "en")
     if rule.route == "written":
@@ -93,7 +92,7 @@ def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, ts: float, day, m
     if contains(duty_day(policy, day), minute) is None:
         why = f"{name} goes to the duty rota, but the duty window does not cover this time"
         return _uncovered(policy, rule, f"{why}, so nobody is on duty")
-    shifts = on_duty(policy.rota, t, ts)
+    shifts = on_duty(policy.rota, t)
     dial = _duty_dial(policy, shifts)
     if not dial:
         return _uncovered(policy, rule, f"{name} goes to the duty rota; nobody is on the rota")
@@ -133,23 +132,21 @@ def _duty_dial(policy: VendorPolicy, shifts: list[Shift]) -> tuple[str, ...]:
     return _unique([s.person.phone for s in shifts if s.person] + list(policy.duty_phones))
 
 
-def page_numbers(
-    policy: VendorPolicy, rule: Rule, shifts: list[Shift], at, ts: float | None = None
-) -> tuple[str, ...]:
+def page_numbers(policy: VendorPolicy, rule: Rule, shifts: list[Shift], at) -> tuple[str, ...]:
     """Numbers paged at once: the targets of the rule's steps without delay."""
     targets = [t for step in takewhile(lambda s: not s.after, rule.page) for t in step.targets]
     if not shifts and any(t.startswith("rota:") for t in targets):
-        shifts = on_duty(policy.rota, at, ts)
+        shifts = on_duty(policy.rota, at)
     by_layer = {s.layer: s for s in shifts}
     people = (policy.person_for(t, by_layer) for t in targets)
     return _unique([p.phone for p in people if p])
 
 
-def gap_page_numbers(policy: VendorPolicy, rule: Rule, at, ts: float | None = None):
+def gap_page_numbers(policy: VendorPolicy, rule: Rule, at):
     """Numbers paged at once when nobody is on duty: as `freeze_plan(covered=False)`, the
     lead, else (a plan that names no lead) the rule's own first step."""
     lead = lead_of(policy, rule, {})
-    return (lead.phone,) if lead else page_numbers(policy, rule, [], at, ts)
+    return (lead.phone,) if lead else page_numbers(policy, rule, [], at)
 
 
 def _why_open(policy: VendorPolicy, span) -> str:

@@ -17,11 +17,11 @@ from rotas.policy import ResponseTarget, Rule, VendorPolicy
 HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlines
 
 
-def next_opening(policy: VendorPolicy, at, ts: float | None = None):
+def next_opening(policy: VendorPolicy, at):
     """`at` itself if the desk is open, else the start of the next opening (None: never),
-    in vendor-local time. `ts`: `at` as epoch seconds, when the caller has it."""
+    in vendor-local time."""
     t = local(policy, at)
-    ts = t.timestamp() if ts is None else ts
+    ts = t.timestamp()  # openings compare as epoch seconds: ten times faster than instants
     d = local_date(t)
     for opening in desk_openings(policy, d):
         if opening.end_ts > ts:
@@ -75,15 +75,9 @@ def _end_of_working_day(policy: VendorPolicy, d, n: int):
     return None
 
 
-def deadline(
-    policy: VendorPolicy,
-    at,
-    target: ResponseTarget | None,
-    ts: float | None = None,
-    rule: Rule | None = None,
-):
-    """The response deadline (vendor-local) for a call at `at` (epoch seconds `ts`, when the
-    caller has them) under `rule` (the route that applies then), or None without a target.
+def deadline(policy: VendorPolicy, at, target: ResponseTarget | None, rule: Rule | None = None):
+    """The response deadline (vendor-local) for a call at `at` under `rule` (the route that
+    applies then), or None without a target.
 
     `immediately` on a rule that pages: acknowledged before the plan moves past its first
     step (the second step is due; one step: the lead's "nobody acknowledged", 5 minutes
@@ -94,7 +88,7 @@ def deadline(
     if target.unit == "immediately":
         minutes = first_response_minutes(rule) if rule is not None else None
         if minutes is None:
-            return next_opening(policy, at, ts)
+            return next_opening(policy, at)
         return _after_minutes(policy, at, minutes)
     if target.unit == "minutes":
         return _after_minutes(policy, at, target.amount)
