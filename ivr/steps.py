@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
-from rotas.calendar import is_open
 from rotas.policy import Severity, VendorPolicy
 from rotas.routing import decide, duty_numbers, uncovered_dial
 
@@ -103,7 +102,7 @@ def incoming(call: Call, ctx: Context) -> Reply:
         return Reply(response, (Effect("event", {"text": "rejected: blocked number"}),))
     if ctx.limited:
         return _limited(ctx)
-    return Reply(_greeting(ctx, is_open(ctx.policy, ctx.now)))
+    return Reply(_greeting(ctx, ctx.policy.calendar.is_open(ctx.now)))
 
 
 def _limited(ctx: Context) -> Reply:
@@ -122,18 +121,28 @@ def _limited(ctx: Context) -> Reply:
     return Reply(sp.response, (note, Effect("call", {"outcome": "rate limited"})))
 
 
+# Rendered greetings: (vendor id, desk open, menu URL) -> (the policy it was rendered from, XML)
+_GREETINGS: dict[tuple[str, bool, str], tuple[VendorPolicy, str]] = {}
+_GREETINGS_LIMIT = 1024  # entries kept before the cache starts afresh
+
+
 def _greeting(ctx: Context, desk_open: bool) -> str:
     """Greeting and menu: the same document for every call to a vendor while the desk is
     open (or closed), so it is rendered once per policy (the first webhook is the busiest in
-    a storm) and kept in the policy's memo, which lives exactly as long as the policy."""
-    key = ("greeting", desk_open, ctx.url("menu", attempt=1))
-    xml = ctx.policy.memo.get(key)
-    if xml is None:
-        sp = _Speaker(ctx.policy)
-        sp.say("greeting", vendor=ctx.policy.name)
-        sp.say("open" if desk_open else "closed")
-        _menu(sp, ctx, attempt=1)
-        xml = ctx.policy.memo[key] = str(sp.response)
+    a storm). An entry holds the policy it was rendered from: a reloaded policy renders anew."""
+    policy, menu_url = ctx.policy, ctx.url("menu", attempt=1)
+    key = (policy.id, desk_open, menu_url)
+    found = _GREETINGS.get(key)
+    if found is not None and found[0] is policy:
+        return found[1]
+    sp = _Speaker(policy)
+    sp.say("greeting", vendor=policy.name)
+    sp.say("open" if desk_open else "closed")
+    _menu(sp, ctx, attempt=1)
+    xml = str(sp.response)
+    if len(_GREETINGS) >= _GREETINGS_LIMIT:
+        _GREETINGS.clear()
+    _GREETINGS[key] = (policy, xml)
     return xml
 
 
@@ -210,7 +219,7 @@ def desk_option(call: Call, ctx: Context) -> Reply:
     """A written severity's caller who cannot reach the portal pressed 9: the desk."""
     sev = _query_severity(call, ctx, default=-1)
     sp = _Speaker(ctx.policy)
-    if call.digits != "9" or not is_open(ctx.policy, ctx.now) or not ctx.policy.desk_phones:
+    if call.digits != "9" or not ctx.policy.calendar.is_open(ctx.now) or not ctx.policy.desk_phones:
         sp.say("goodbye")
         sp.response.hangup()
         return Reply(sp.response)

@@ -1,181 +1,44 @@
-"""The vendor calendar: public holidays, vendor closures, desk hours and duty windows.
+"""The vendor calendar as one value: its zone, closed days, desk week and duty hours.
 
 Everything is evaluated on the vendor-local wall clock, so DST nights come out right.
-A "closed day" is a holiday of the vendor's country (of the categories it chose: public by
-default) or a vendor closure; weekends are simply days without desk hours.
+A `Calendar` never changes once built, so its answers per local date (desk spans, duty
+windows, why a day is closed, the next opening after it) are memoised inside it: a decision
+asks the same questions again, and every call on one day asks the same ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-import holidays as holidays_lib
 import pendulum
 
-from rotas.hours import Day, complement, contains, local_date, local_instant, minute_of_day
+from rotas.closed_days import COUNTRY_NAMES, Closure, HolidayCalendar
+from rotas.hours import (
+    Day,
+    Span,
+    WeeklyHours,
+    complement,
+    contains,
+    local_date,
+    local_instant,
+    minute_of_day,
+    normalise,
+    subtract,
+    zone,
+)
 
-if TYPE_CHECKING:
-    from rotas.policy import VendorPolicy
-
-COUNTRY_NAMES = {"NO": "Norway", "SE": "Sweden"}
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def holiday_categories(country: str) -> tuple[str, ...]:
-    """The holiday categories the `holidays` package knows for `country` ('public', ...)."""
-    return tuple(sorted(holidays_lib.country_holidays(country).supported_categories))
-
-
-@dataclass
-class HolidayCalendar:
-    """Holidays of one country from the `holidays` package, in English, cached per year.
-
-    `categories` chooses which: 'public' by default; Sweden's 'de_facto' adds Midsummer Eve,
-    Christmas Eve and New Year's Eve, days "helgfria vardagar" leave out. On a date in more
-    than one category, the first category listed names it."""
-
-    country: str
-    categories: tuple[str, ...] = ("public",)
-    _years: dict[int, dict[date, tuple[str, str]]] = field(default_factory=dict, repr=False)
-
-    def holiday(self, d: date) -> tuple[str, str] | None:
-        """(name, category) of the holiday on `d`, or None."""
-        year = self._years.get(d.year)
-        if year is None:
-            year = self._years[d.year] = self._load(d.year)
-        return year.get(d)
-
-    def _load(self, year: int) -> dict[date, tuple[str, str]]:
-        out: dict[date, tuple[str, str]] = {}
-        for category in self.categories:
-            found = holidays_lib.country_holidays(
-                self.country, years=year, language="en_US", categories=(category,)
-            )
-            for d, name in found.items():
-                out.setdefault(d, (name, category))
-        return out
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, HolidayCalendar) and (other.country, other.categories) == (
-            self.country,
-            self.categories,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.country, self.categories))
+HORIZON_DAYS = 800  # a desk that does not open within this many days has no next opening
+_MEMO_LIMIT = 200_000  # answers one calendar keeps before its memo starts afresh
+_UNKNOWN = object()  # not memoised yet (None is an answer: no opening, not closed)
 
 
 @dataclass(frozen=True)
-class Closure:
-    """A vendor closure: one date range, a yearly date range, or ISO weeks (every year or one)."""
-
+class Break:
     name: str
-    first: date | None = None  # one-off, inclusive
-    last: date | None = None
-    yearly: tuple[tuple[int, int], tuple[int, int]] | None = None  # (month, day) inclusive
-    weeks: tuple[int, int] | None = None  # ISO weeks, inclusive
-    year: int | None = None  # limits `weeks` to one year
-
-    def covers(self, d: date) -> bool:
-        if self.first is not None:
-            return self.first <= d <= self.last
-        if self.yearly is not None:
-            md, (a, b) = (d.month, d.day), self.yearly
-            return a <= md <= b if a <= b else md >= a or md <= b
-        iso_year, week, _ = d.isocalendar()
-        return self.weeks[0] <= week <= self.weeks[1] and self.year in (None, iso_year)
-
-    def describe(self) -> str:
-        if self.first is not None:
-            return f"{self.name} ({self.first.isoformat()} to {self.last.isoformat()})"
-        if self.yearly is not None:
-            (m1, d1), (m2, d2) = self.yearly
-            return f"{self.name} ({d1} {_MONTHS[m1 - 1]}-{d2} {_MONTHS[m2 - 1]} every year)"
-        when = f"in {self.year}" if self.year else "every year"
-        return f"{self.name} (ISO weeks {self.weeks[0]}-{self.weeks[1]} {when})"
-
-
-def closed_reason(policy: VendorPolicy, d: date) -> str | None:
-    """Why `d` is a closed day ('Maundy Thursday is a public holiday in Norway'), or None."""
-    return memoised(policy, ("closed", d), _closed_reason, policy, d)
-
-
-def _closed_reason(policy: VendorPolicy, d: date) -> str | None:
-    holiday = policy.holidays.holiday(d)
-    if holiday:
-        name, category = holiday
-        kind = category.replace("_", " ")  # 'public', 'de facto'
-        return f"{name} is a {kind} holiday in {COUNTRY_NAMES[policy.country]}"
-    for closure in policy.closures:
-        if closure.covers(d):
-            return f"{d.isoformat()} is in the vendor closure {closure.describe()}"
-    return None
-
-
-def desk_day(policy: VendorPolicy, d: date) -> Day:
-    """Desk opening spans on local date `d` (breaks removed; empty on closed days)."""
-    return memoised(policy, ("desk", d), _desk_day, policy, d)
-
-
-def _desk_day(policy: VendorPolicy, d: date) -> Day:
-    spans = policy.desk_open_week[d.weekday()]
-    return () if not spans or closed_reason(policy, d) else spans
-
-
-UNKNOWN = object()  # not memoised yet (None is an answer: no deadline, no opening)
-
-
-def memoised(policy: VendorPolicy, key, compute, *args):
-    """policy.memo[key], computed as compute(*args) the first time. The memo holds pure
-    functions of the loaded calendar; it is bounded (cleared when large), and read with one
-    lookup so that another thread clearing it does no harm."""
-    found = policy.memo.get(key, UNKNOWN)
-    if found is UNKNOWN:
-        found = compute(*args)
-        if len(policy.memo) > 200_000:
-            policy.memo.clear()
-        policy.memo[key] = found
-    return found
-
-
-def duty_day(policy: VendorPolicy, d: date) -> Day:
-    """Duty-window spans on local date `d`. Without configured duty hours: whenever closed."""
-    return memoised(policy, ("duty", d), _duty_day, policy, d)
-
-
-def _duty_day(policy: VendorPolicy, d: date) -> Day:
-    hours = policy.duty_hours
-    if hours is None:
-        return complement(desk_day(policy, d))
-    if hours.closed_days is not None and closed_reason(policy, d):
-        return hours.closed_days
-    return hours.days[d.weekday()]
-
-
-def local(policy: VendorPolicy, at):
-    """`at` on the vendor's wall clock."""
-    tz = policy.zone
-    return at if at.tzinfo is tz else at.astimezone(tz)
-
-
-def is_open(policy: VendorPolicy, at) -> bool:
-    """Is the desk open at instant `at`? 08:00-16:00 includes 08:00 and excludes 16:00."""
-    t = local(policy, at)
-    return contains(desk_day(policy, local_date(t)), minute_of_day(t)) is not None
-
-
-def in_duty_window(policy: VendorPolicy, at) -> bool:
-    t = local(policy, at)
-    return contains(duty_day(policy, local_date(t)), minute_of_day(t)) is not None
-
-
-def day_instants(policy: VendorPolicy, d: date, spans: Day) -> tuple[tuple, ...]:
-    """Spans of local date `d` as (start, end) instants (UTC)."""
-    return tuple(
-        (local_instant(policy.tz, d, s.start), local_instant(policy.tz, d, s.end)) for s in spans
-    )
+    days: tuple[int, ...]
+    span: Span
 
 
 class Opening(NamedTuple):
@@ -188,26 +51,154 @@ class Opening(NamedTuple):
     end_ts: float
 
 
-def desk_openings(policy: VendorPolicy, d: date) -> tuple[Opening, ...]:
-    """The desk's opening spans on local date `d`, memoised."""
-    return memoised(policy, ("desk openings", d), _desk_openings, policy, d)
+@dataclass(frozen=True)
+class Calendar:
+    """When a vendor's desk is open and its duty window runs, in its time zone `tz`.
 
+    A copy made with `dataclasses.replace` derives its week and starts with an empty memo of
+    its own, so it never answers from the calendar it was copied from."""
 
-def _desk_openings(policy: VendorPolicy, d: date) -> tuple[Opening, ...]:
-    tz = policy.zone
-    return tuple(
-        Opening(a.astimezone(tz), b.astimezone(tz), a.timestamp(), b.timestamp())
-        for a, b in day_instants(policy, d, desk_day(policy, d))
-    )
+    tz: str
+    holidays: HolidayCalendar
+    desk_hours: WeeklyHours
+    breaks: tuple[Break, ...] = ()
+    duty_hours: WeeklyHours | None = None  # None: whenever the desk is closed
+    closures: tuple[Closure, ...] = ()
+    _open_week: tuple[Day, ...] = field(init=False, repr=False, compare=False)
+    _memo: dict = field(init=False, repr=False, compare=False)
 
+    def __post_init__(self):
+        breaks = [normalise([b.span for b in self.breaks if d in b.days]) for d in range(7)]
+        week = tuple(subtract(self.desk_hours.days[d], breaks[d]) for d in range(7))
+        object.__setattr__(self, "_open_week", week)  # desk hours with breaks removed
+        object.__setattr__(self, "_memo", {})
 
-def open_intervals(policy: VendorPolicy, start, *, max_days: int = 800):
-    """Desk-open intervals (start, end) as instants, from the one containing or following
-    `start`, in order. Stops after `max_days` days (a vendor that never opens yields nothing)."""
-    d = local_date(local(policy, start))
-    start = start.astimezone(pendulum.UTC)  # instants below are UTC: compare like with like
-    for i in range(max_days):
-        day = d + timedelta(days=i)
-        for a, b in day_instants(policy, day, desk_day(policy, day)):
-            if b > start:
-                yield a, b
+    @property
+    def country(self) -> str:
+        return self.holidays.country
+
+    @property
+    def zone(self):
+        return zone(self.tz)
+
+    def local(self, at):
+        """`at` on the vendor's wall clock."""
+        tz = zone(self.tz)
+        return at if at.tzinfo is tz else at.astimezone(tz)
+
+    # -- per local date (memoised) --------------------------------------------------------
+
+    def closed_reason(self, d: date) -> str | None:
+        """Why `d` is a closed day ('Maundy Thursday is a public holiday in Norway'), or None."""
+        return self._memoised(("closed", d), self._closed_reason, d)
+
+    def desk_day(self, d: date) -> Day:
+        """Desk opening spans on local date `d` (breaks removed; empty on closed days)."""
+        return self._memoised(("desk", d), self._desk_day, d)
+
+    def duty_day(self, d: date) -> Day:
+        """Duty-window spans on local date `d`. Without configured duty hours: whenever closed."""
+        return self._memoised(("duty", d), self._duty_day, d)
+
+    def desk_openings(self, d: date) -> tuple[Opening, ...]:
+        """The desk's opening spans on local date `d`."""
+        return self._memoised(("desk openings", d), self._desk_openings, d)
+
+    def first_opening_after(self, d: date):
+        """The first desk opening (vendor-local) on a day after local date `d`, within
+        HORIZON_DAYS days; None: none (most calls outside hours ask for the same morning)."""
+        return self._memoised(("first opening after", d), self._first_opening_after, d)
+
+    def working_day_end(self, d: date, n: int):
+        """The closing time (vendor-local) of the n-th working day after local date `d`
+        (n=1: the next working day), or None when there are not that many within the horizon."""
+        return self._memoised(("end of working day", d, n), self._working_day_end, d, n)
+
+    # -- instants ---------------------------------------------------------------------------
+
+    def is_open(self, at) -> bool:
+        """Is the desk open at instant `at`? 08:00-16:00 includes 08:00 and excludes 16:00."""
+        t = self.local(at)
+        return contains(self.desk_day(local_date(t)), minute_of_day(t)) is not None
+
+    def in_duty_window(self, at) -> bool:
+        t = self.local(at)
+        return contains(self.duty_day(local_date(t)), minute_of_day(t)) is not None
+
+    def day_instants(self, d: date, spans: Day) -> tuple[tuple, ...]:
+        """Spans of local date `d` as (start, end) instants (UTC)."""
+        tz = self.tz
+        return tuple((local_instant(tz, d, s.start), local_instant(tz, d, s.end)) for s in spans)
+
+    def open_intervals(self, start, *, max_days: int = HORIZON_DAYS):
+        """Desk-open intervals (start, end) as instants, from the one containing or following
+        `start`, in order. Stops after `max_days` days (a desk that never opens yields none)."""
+        d = local_date(self.local(start))
+        start = start.astimezone(pendulum.UTC)  # instants below are UTC: compare like with like
+        for i in range(max_days):
+            day = d + timedelta(days=i)
+            for a, b in self.day_instants(day, self.desk_day(day)):
+                if b > start:
+                    yield a, b
+
+    # -- the answers, computed --------------------------------------------------------------
+
+    def _memoised(self, key, compute, *args):
+        """The memo's answer for `key`, computed as compute(*args) the first time. Bounded
+        (started afresh when large), and read with one lookup, so that another thread
+        starting it afresh does no harm."""
+        found = self._memo.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = compute(*args)
+            if len(self._memo) > _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
+
+    def _closed_reason(self, d: date) -> str | None:
+        holiday = self.holidays.holiday(d)
+        if holiday:
+            name, category = holiday
+            kind = category.replace("_", " ")  # 'public', 'de facto'
+            return f"{name} is a {kind} holiday in {COUNTRY_NAMES[self.country]}"
+        for closure in self.closures:
+            if closure.covers(d):
+                return f"{d.isoformat()} is in the vendor closure {closure.describe()}"
+        return None
+
+    def _desk_day(self, d: date) -> Day:
+        spans = self._open_week[d.weekday()]
+        return () if not spans or self.closed_reason(d) else spans
+
+    def _duty_day(self, d: date) -> Day:
+        hours = self.duty_hours
+        if hours is None:
+            return complement(self.desk_day(d))
+        if hours.closed_days is not None and self.closed_reason(d):
+            return hours.closed_days
+        return hours.days[d.weekday()]
+
+    def _desk_openings(self, d: date) -> tuple[Opening, ...]:
+        tz = self.zone
+        return tuple(
+            Opening(a.astimezone(tz), b.astimezone(tz), a.timestamp(), b.timestamp())
+            for a, b in self.day_instants(d, self.desk_day(d))
+        )
+
+    def _first_opening_after(self, d: date):
+        for i in range(1, HORIZON_DAYS + 1):
+            day = d + timedelta(days=i)
+            spans = self.desk_day(day)
+            if spans:
+                return self.local(local_instant(self.tz, day, spans[0].start))
+        return None
+
+    def _working_day_end(self, d: date, n: int):
+        for i in range(1, HORIZON_DAYS):
+            day = d + timedelta(days=i)
+            spans = self.desk_day(day)
+            if spans:
+                n -= 1
+                if n == 0:
+                    return self.local(local_instant(self.tz, day, spans[-1].end))
+        return None

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pendulum
 
-from rotas.calendar import COUNTRY_NAMES, Closure, HolidayCalendar, holiday_categories
+from rotas.calendar import Break, Calendar
+from rotas.closed_days import COUNTRY_NAMES, Closure, HolidayCalendar, holiday_categories
 from rotas.config_rota import parse_language, parse_people, parse_rota
 from rotas.config_sections import AlreadyReported, Section, declared, line_at
 from rotas.hours import (
@@ -31,7 +32,6 @@ from rotas.policy import (
     LANGUAGES,
     ROUTES_CLOSED,
     ROUTES_OPEN,
-    Break,
     PageStep,
     ResponseTarget,
     Rule,
@@ -139,19 +139,26 @@ def parse_policy(data, problems: Problems) -> VendorPolicy | None:
     people = top.take("people", lambda v, s: parse_people(v, s, phone), default={})
     rota = parse_rota(top, people or {}, tz or "UTC")
     severities = top.take("severities", _severities, required=True, default=())
-    policy = VendorPolicy(
-        id=vendor_id or "?",
-        name=top.take("name", _text, required=True) or "?",
-        language=top.take("language", parse_language, required=True) or "en",
+    # Problems are reported in the order fields are read: keep this order.
+    name = top.take("name", _text, required=True) or "?"
+    language = top.take("language", parse_language, required=True) or "en"
+    desk_phones = desk.take("phones", lambda v, s: _phones(v, s, phone), default=())
+    duty_phones = duty.take("phones", lambda v, s: _phones(v, s, phone), default=())
+    calendar = Calendar(
         tz=tz or "UTC",
-        country=region,
         holidays=holidays or HolidayCalendar(region),
-        desk_phones=desk.take("phones", lambda v, s: _phones(v, s, phone), default=()),
         desk_hours=desk_hours or WeeklyHours(((),) * 7),
         breaks=breaks,
-        duty_phones=duty.take("phones", lambda v, s: _phones(v, s, phone), default=()),
         duty_hours=duty.take("hours", _duty_hours, default=None),
         closures=top.take("closures", _closures, default=()),
+    )
+    policy = VendorPolicy(
+        id=vendor_id or "?",
+        name=name,
+        language=language,
+        calendar=calendar,
+        desk_phones=desk_phones,
+        duty_phones=duty_phones,
         written=top.take("written", _written, default=Written()),
         people=people or {},
         rota=rota,

@@ -6,23 +6,14 @@ Plain frozen values, built by `rotas.config.parse_policy` from a vendor YAML fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
-from rotas.calendar import Closure, HolidayCalendar
-from rotas.hours import Day, Span, WeeklyHours, normalise, subtract, zone
+from rotas.calendar import Calendar
 from rotas.phone import E164
 from rotas.rota import Person, Rota
 
 LANGUAGES = ("nb", "nn", "sv", "en")
 ROUTES_OPEN = ("desk", "written")
 ROUTES_CLOSED = ("duty", "written")
-
-
-@dataclass(frozen=True)
-class Break:
-    name: str
-    days: tuple[int, ...]
-    span: Span
 
 
 @dataclass(frozen=True)
@@ -80,15 +71,9 @@ class VendorPolicy:
     id: str
     name: str
     language: str
-    tz: str
-    country: str
-    holidays: HolidayCalendar
+    calendar: Calendar  # zone, closed days, desk hours and duty window
     desk_phones: tuple[E164, ...]
-    desk_hours: WeeklyHours
-    breaks: tuple[Break, ...]
     duty_phones: tuple[E164, ...]  # rung after the rota's members, if any
-    duty_hours: WeeklyHours | None  # None: whenever the desk is closed
-    closures: tuple[Closure, ...]
     written: Written
     people: dict[str, Person]
     rota: Rota
@@ -96,22 +81,19 @@ class VendorPolicy:
     inbound: tuple[E164, ...] = ()  # numbers customers dial (select the vendor)
     emergency: E164 | None = None  # dialled by the fallback when nothing else works
     source: str = ""
-    # Memoised answers of pure functions of this policy (desk days, next openings): the
-    # calendar never changes once loaded, and a decision asks the same questions again.
-    # (init=False: dataclasses.replace gives the new policy an empty memo of its own)
-    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @cached_property
-    def desk_open_week(self) -> tuple[Day, ...]:
-        """Desk hours with breaks removed, per weekday (derived: never out of step)."""
-        if self.desk_hours is None:
-            return ((),) * 7
-        breaks = [normalise([b.span for b in self.breaks if d in b.days]) for d in range(7)]
-        return tuple(subtract(self.desk_hours.days[d], breaks[d]) for d in range(7))
+    @property
+    def tz(self) -> str:
+        """The vendor's time zone (its calendar's)."""
+        return self.calendar.tz
 
     @property
     def zone(self):
-        return zone(self.tz)
+        return self.calendar.zone
+
+    @property
+    def country(self) -> str:
+        return self.calendar.country
 
     def person_for(self, target: str, by_layer: dict) -> Person | None:
         """Whom a page target names: "rota:<layer>" is whoever holds that layer's shift in

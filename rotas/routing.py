@@ -8,7 +8,7 @@ from itertools import takewhile
 
 import pendulum
 
-from rotas.calendar import closed_reason, desk_day, duty_day, local
+from rotas.calendar import Calendar
 from rotas.escalation import lead_of
 from rotas.hours import DAY_LABELS, clock, contains, local_date, minute_of_day
 from rotas.policy import Rule, Severity, VendorPolicy
@@ -53,11 +53,12 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
     sev = policy.severity(severity_id)
     if sev is None:
         raise KeyError(severity_id)
-    t = local(policy, at)
+    calendar = policy.calendar
+    t = calendar.local(at)
     day, minute = local_date(t), minute_of_day(t)
-    span = contains(desk_day(policy, day), minute)
+    span = contains(calendar.desk_day(day), minute)
     is_open = span is not None
-    why = _why_open(policy, span) if is_open else _why_closed(policy, day, minute)
+    why = _why_open(calendar, span) if is_open else _why_closed(calendar, day, minute)
     rule = sev.open if is_open else sev.closed
     route, dial, how, shifts, covered = _route(policy, sev, rule, t, day, minute)
     if route == "written":
@@ -89,7 +90,7 @@ def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, day, minute: int)
         if not policy.desk_phones:
             return "desk", (), f"{name} goes to the desk, but it has no phone number", [], False
         return "desk", policy.desk_phones, f"{name} goes to the desk", [], True
-    if contains(duty_day(policy, day), minute) is None:
+    if contains(policy.calendar.duty_day(day), minute) is None:
         why = f"{name} goes to the duty rota, but the duty window does not cover this time"
         return _uncovered(policy, rule, f"{why}, so nobody is on duty")
     shifts = on_duty(policy.rota, t)
@@ -149,23 +150,23 @@ def gap_page_numbers(policy: VendorPolicy, rule: Rule, at):
     return (lead.phone,) if lead else page_numbers(policy, rule, [], at)
 
 
-def _why_open(policy: VendorPolicy, span) -> str:
-    return f"The desk is open ({policy.desk_hours.description}) until {clock(span.end)}"
+def _why_open(calendar: Calendar, span) -> str:
+    return f"The desk is open ({calendar.desk_hours.description}) until {clock(span.end)}"
 
 
-def _why_closed(policy: VendorPolicy, day, minute: int) -> str:
-    reason = closed_reason(policy, day)
+def _why_closed(calendar: Calendar, day, minute: int) -> str:
+    reason = calendar.closed_reason(day)
     if reason:
         return reason[0].upper() + reason[1:]
-    weekday = day.weekday()
-    if not policy.desk_hours.days[weekday]:
-        return f"The desk is closed on {_FULL_DAYS[weekday]}s ({policy.desk_hours.description})"
-    for brk in policy.breaks:
+    weekday, desk_hours = day.weekday(), calendar.desk_hours
+    if not desk_hours.days[weekday]:
+        return f"The desk is closed on {_FULL_DAYS[weekday]}s ({desk_hours.description})"
+    for brk in calendar.breaks:
         if weekday in brk.days and brk.span.start <= minute < brk.span.end:
             return f"The desk is closed for {brk.name} {brk.span}"
-    hours = policy.desk_hours.days[weekday]
+    hours = desk_hours.days[weekday]
     when = "before" if minute < hours[0].start else "after"
-    return f"It is {when} desk hours ({policy.desk_hours.description})"
+    return f"It is {when} desk hours ({desk_hours.description})"
 
 
 def _describe_shift(shift: Shift, t) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from rotas.calendar import day_instants, desk_day, duty_day, local
 from rotas.hours import local_date, local_instant, offset_changes
 from rotas.policy import VendorPolicy
 from rotas.rota import shifts_between
@@ -33,19 +32,19 @@ class Gap:
 
 def change_points(policy: VendorPolicy, start, end) -> list:
     """Every instant in [start, end) where some routing input may change, sorted."""
-    points = {start}
-    d, last = local_date(local(policy, start)), local_date(local(policy, end))
+    points, cal = {start}, policy.calendar
+    d, last = local_date(cal.local(start)), local_date(cal.local(end))
     while d <= last:
-        points.add(local_instant(policy.tz, d, 0))
-        for spans in (desk_day(policy, d), duty_day(policy, d)):
-            for a, b in day_instants(policy, d, spans):
+        points.add(local_instant(cal.tz, d, 0))
+        for spans in (cal.desk_day(d), cal.duty_day(d)):
+            for a, b in cal.day_instants(d, spans):
                 points.update((a, b))
-        dst = offset_changes(policy.tz, d)
+        dst = offset_changes(cal.tz, d)
         if dst:  # decide() reads the wall clock: edges in the repeated hour happen twice,
             points.update(dst)  # and edges in the skipped hour happen when the clock jumps
-            for spans in (desk_day(policy, d), duty_day(policy, d)):
+            for spans in (cal.desk_day(d), cal.duty_day(d)):
                 for s in spans:
-                    points.update(local_instant(policy.tz, d, m, 0) for m in (s.start, s.end))
+                    points.update(local_instant(cal.tz, d, m, 0) for m in (s.start, s.end))
         d += timedelta(days=1)
     for layer in policy.rota.layers:
         points.update(s.start for s in shifts_between(layer, start, end))  # overrides too
@@ -60,7 +59,7 @@ def timetable(policy: VendorPolicy, severity_id: str, start, end) -> list[Change
         decision = decide(policy, severity_id, at, with_deadline=False)
         prev = out[-1].decision if out else None
         if prev is None or _key(decision) != _key(prev):
-            out.append(Change(local(policy, at), decision))
+            out.append(Change(policy.calendar.local(at), decision))
     return out
 
 
@@ -79,7 +78,7 @@ def coverage_gaps(policy: VendorPolicy, start, end) -> list[Gap]:
         for change, nxt in zip(changes, [*changes[1:], None], strict=True):
             if change.decision.covered:
                 continue
-            until = nxt.at if nxt else local(policy, end)
+            until = nxt.at if nxt else policy.calendar.local(end)
             if gaps and gaps[-1].severity == sev.id and gaps[-1].end == change.at:
                 gaps[-1] = Gap(sev.id, gaps[-1].start, until, gaps[-1].reason)
             else:

@@ -9,70 +9,41 @@ from datetime import timedelta
 
 import pendulum
 
-from rotas.calendar import desk_day, desk_openings, local, memoised, open_intervals
+from rotas.calendar import HORIZON_DAYS, Calendar
 from rotas.escalation import first_response_minutes
-from rotas.hours import local_date, local_instant
+from rotas.hours import local_date
 from rotas.policy import ResponseTarget, Rule, VendorPolicy
 
-HORIZON_DAYS = 800  # a vendor whose desk never opens within this has no deadlines
 
-
-def next_opening(policy: VendorPolicy, at):
+def next_opening(calendar: Calendar, at):
     """`at` itself if the desk is open, else the start of the next opening (None: never),
     in vendor-local time."""
-    t = local(policy, at)
+    t = calendar.local(at)
     ts = t.timestamp()  # openings compare as epoch seconds: ten times faster than instants
     d = local_date(t)
-    for opening in desk_openings(policy, d):
+    for opening in calendar.desk_openings(d):
         if opening.end_ts > ts:
             return t if opening.start_ts <= ts else opening.start
-    return _first_opening_after(policy, d)
+    return calendar.first_opening_after(d)
 
 
-def _first_opening_after(policy: VendorPolicy, d):
-    """The first desk opening on a day after local date `d` (memoised: most calls outside
-    hours ask for the same next morning)."""
-    return memoised(policy, ("first opening after", d), _first_opening, policy, d)
-
-
-def _first_opening(policy: VendorPolicy, d):
-    for i in range(1, HORIZON_DAYS + 1):
-        day = d + timedelta(days=i)
-        spans = desk_day(policy, day)
-        if spans:
-            return local(policy, local_instant(policy.tz, day, spans[0].start))
-    return None
-
-
-def add_working_hours(policy: VendorPolicy, at, hours: float):
+def add_working_hours(calendar: Calendar, at, hours: float):
     """The instant (vendor-local) when `hours` of desk-open time have passed after `at`."""
     at = at.astimezone(pendulum.UTC)  # and a stdlib tzinfo would be lost on `+ timedelta`
     left = timedelta(hours=hours)
-    for start, end in open_intervals(policy, at, max_days=HORIZON_DAYS):
+    for start, end in calendar.open_intervals(at, max_days=HORIZON_DAYS):
         start = max(start, at)
         if end - start >= left:
-            return local(policy, start + left)
+            return calendar.local(start + left)
         left -= end - start
     return None
 
 
-def end_of_working_day(policy: VendorPolicy, at, n: int):
+def end_of_working_day(calendar: Calendar, at, n: int):
     """The closing time (vendor-local) of the n-th working day after `at`'s local date
     (n=1: next working day). None when there are not that many working days within the
-    horizon. Memoised per local date: every call on one day has the same answer."""
-    d = local_date(local(policy, at))
-    return memoised(policy, ("end of working day", d, n), _end_of_working_day, policy, d, n)
-
-
-def _end_of_working_day(policy: VendorPolicy, d, n: int):
-    for i in range(1, HORIZON_DAYS):
-        day = d + timedelta(days=i)
-        spans = desk_day(policy, day)
-        if spans:
-            n -= 1
-            if n == 0:
-                return local(policy, local_instant(policy.tz, day, spans[-1].end))
-    return None
+    horizon."""
+    return calendar.working_day_end(local_date(calendar.local(at)), n)
 
 
 def deadline(policy: VendorPolicy, at, target: ResponseTarget | None, rule: Rule | None = None):
@@ -85,19 +56,20 @@ def deadline(policy: VendorPolicy, at, target: ResponseTarget | None, rule: Rule
     the next desk opening, `at` itself when open. `N minutes`: wall-clock minutes."""
     if target is None:
         return None
+    calendar = policy.calendar
     if target.unit == "immediately":
         minutes = first_response_minutes(rule) if rule is not None else None
         if minutes is None:
-            return next_opening(policy, at)
-        return _after_minutes(policy, at, minutes)
+            return next_opening(calendar, at)
+        return _after_minutes(calendar, at, minutes)
     if target.unit == "minutes":
-        return _after_minutes(policy, at, target.amount)
+        return _after_minutes(calendar, at, target.amount)
     if target.unit == "hours":
-        return add_working_hours(policy, at, target.amount)
-    return end_of_working_day(policy, at, target.amount)
+        return add_working_hours(calendar, at, target.amount)
+    return end_of_working_day(calendar, at, target.amount)
 
 
-def _after_minutes(policy: VendorPolicy, at, minutes: int):
+def _after_minutes(calendar: Calendar, at, minutes: int):
     """`minutes` of elapsed (not wall-clock) time after `at`, vendor-local: across a DST
     change 10 minutes stay 10 minutes."""
-    return local(policy, at.astimezone(pendulum.UTC) + timedelta(minutes=minutes))
+    return calendar.local(at.astimezone(pendulum.UTC) + timedelta(minutes=minutes))

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pendulum
 
-from rotas.calendar import closed_reason, desk_day
 from rotas.hours import DAY_LABELS
 from rotas.phone import mask
 from rotas.policy import VendorPolicy
@@ -93,7 +92,7 @@ def rota_table(policy: VendorPolicy, start, weeks: int) -> str:
     people = {}
     for i in range(weeks * 7):
         d = start + timedelta(days=i)
-        spans = desk_day(policy, d)
+        spans = policy.calendar.desk_day(d)
         desk = ", ".join(str(s) for s in spans) or "closed"
         day_start = pendulum.datetime(d.year, d.month, d.day, tz=policy.tz)
         cells = []
@@ -107,7 +106,7 @@ def rota_table(policy: VendorPolicy, start, weeks: int) -> str:
                 handoff = s.start.in_timezone(policy.tz).strftime("%H:%M")
                 parts.append(name if n == 0 else f"> {handoff} {name}")
             cells.append(f"{' '.join(parts):<34}")
-        note = closed_reason(policy, d) or ""
+        note = policy.calendar.closed_reason(d) or ""
         lines.append(
             f"{d.isoformat()}  {DAY_LABELS[d.weekday()]}  {desk:<13}  "
             + "  ".join(cells)

@@ -12,7 +12,6 @@ import redis
 from config.settings import Settings
 from oncall.services import jobs
 from oncall.store.incidents import IncidentStore
-from rotas.calendar import is_open
 from rotas.escalation import freeze_plan
 from rotas.incident import Incident
 from rotas.phone import mask
@@ -39,7 +38,7 @@ def open_incident(
     `covered` False: nobody is on duty, the lead is paged at once (see freeze_plan). Without
     `call` it is a manual page: attached, its message goes on the incident's timeline."""
     sev = policy.severity(severity_id)
-    desk_open = is_open(policy, at) if desk is None else desk == "open"
+    desk_open = policy.calendar.is_open(at) if desk is None else desk == "open"
     rule = sev.open if desk_open else sev.closed
     now = at.timestamp()
     respond_by = deadline(policy, at, sev.respond, rule=rule)

@@ -18,7 +18,8 @@ from pathlib import Path
 import redis
 
 from oncall.store.lastgood import LastGood
-from rotas.calendar import HolidayCalendar
+from rotas.calendar import Calendar
+from rotas.closed_days import HolidayCalendar
 from rotas.config import check_policy_text, load_policy, read_policy_text
 from rotas.hours import WeeklyHours
 from rotas.inbound import Claim, duplicate_problems, duplicates, inbound_lines, keeper
@@ -234,15 +235,9 @@ def stand_in(vendor_id: str, sender: str | None) -> VendorPolicy:
         id=vendor_id,
         name=vendor_id,
         language="en",
-        tz="UTC",
-        country="NO",
-        holidays=HolidayCalendar("NO"),
+        calendar=Calendar("UTC", HolidayCalendar("NO"), WeeklyHours(((),) * 7)),
         desk_phones=(),
-        desk_hours=WeeklyHours(((),) * 7),
-        breaks=(),
         duty_phones=(),
-        duty_hours=None,
-        closures=(),
         written=Written(),
         people={},
         rota=Rota(),

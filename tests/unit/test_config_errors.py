@@ -468,7 +468,7 @@ def test_other_yaml_11_lookalikes_stay_text(tmp_path):
     _path, policy, problems = check(tmp_path, text)
     assert problems == []
     assert policy.rota.layers[0].handoff == 8 * 60
-    assert str(policy.desk_hours.days[0][0]) == "08:00-16:00"
+    assert str(policy.calendar.desk_hours.days[0][0]) == "08:00-16:00"
 
 
 # -- hours ----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rotas.calendar import closed_reason
 from rotas.config import check_policy_file
 from rotas.routing import decide
 from tests.unit.factories import vendor
@@ -62,24 +61,24 @@ def test_swedish_vendors_are_closed_on_the_de_facto_holidays(day):
 def test_public_holidays_alone_leave_the_eves_open(tmp_path, day):
     _path, policy, problems = amido_with(tmp_path, PUBLIC_ONLY_LINE)
     assert problems == []
-    assert policy.holidays.categories == ("public",)
+    assert policy.calendar.holidays.categories == ("public",)
     d = decide(policy, "hog", ten_am(policy, day))
     assert (d.open, d.route) == (True, "desk"), d.reason
 
 
 def test_the_shipped_swedish_vendors_choose_public_and_de_facto():
     for vendor_id in ("amido", "itsl"):
-        assert vendor(vendor_id).holidays.categories == ("public", "de_facto")
+        assert vendor(vendor_id).calendar.holidays.categories == ("public", "de_facto")
     for vendor_id in ("aidn", "kommune-ikt", "pindena"):
-        assert vendor(vendor_id).holidays.categories == ("public",)
+        assert vendor(vendor_id).calendar.holidays.categories == ("public",)
 
 
 def test_public_holidays_keep_their_wording():
     amido = vendor("amido")
-    assert closed_reason(amido, date(2026, 12, 25)) == (
+    assert amido.calendar.closed_reason(date(2026, 12, 25)) == (
         "Christmas Day is a public holiday in Sweden"
     )
-    assert closed_reason(amido, date(2026, 12, 24)) == (
+    assert amido.calendar.closed_reason(date(2026, 12, 24)) == (
         "Christmas Eve is a de facto holiday in Sweden"
     )
 
@@ -96,11 +95,11 @@ def test_amido_is_closed_on_every_julafton_nyarsafton_and_midsommarafton(year):
     for day, name in eves.items():
         d = decide(amido, "bradskande", ten_am(amido, day))
         assert (d.open, d.route) == (False, "written"), (day, d.reason)
-        assert closed_reason(amido, day) == f"{name} is a de facto holiday in Sweden"
+        assert amido.calendar.closed_reason(day) == f"{name} is a de facto holiday in Sweden"
     # the day before each eve that is an ordinary weekday is open
     for day in eves:
         before = day - timedelta(days=1)
-        if before.weekday() < 5 and closed_reason(amido, before) is None:
+        if before.weekday() < 5 and amido.calendar.closed_reason(before) is None:
             assert decide(amido, "bradskande", ten_am(amido, before)).open
 
 
@@ -112,13 +111,13 @@ def test_mapping_form_with_categories(tmp_path):
         tmp_path, "holidays: {country: SE, categories: [public, de_facto]}\n"
     )
     assert problems == []
-    assert (policy.country, policy.holidays.categories) == ("SE", ("public", "de_facto"))
+    assert (policy.country, policy.calendar.holidays.categories) == ("SE", ("public", "de_facto"))
 
 
 def test_mapping_form_without_categories_means_public(tmp_path):
     _path, policy, problems = amido_with(tmp_path, "holidays:\n  country: SE\n")
     assert problems == []
-    assert policy.holidays.categories == ("public",)
+    assert policy.calendar.holidays.categories == ("public",)
 
 
 def test_an_unknown_category_names_the_valid_ones_on_its_line(tmp_path):

@@ -20,7 +20,6 @@ from dateutil.easter import easter
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from rotas.calendar import in_duty_window, is_open
 from rotas.escalation import first_response_minutes, lead_of
 from rotas.hours import zone
 from rotas.rota import on_call_at, on_duty, shifts_between
@@ -227,7 +226,7 @@ def test_every_instant_gets_exactly_one_consistent_route(case):
     d = decide(policy, sev_id, at)
 
     assert d.route in ROUTES
-    assert d.open == is_open(policy, at) == ref_is_open(vid, at)
+    assert d.open == policy.calendar.is_open(at) == ref_is_open(vid, at)
     assert d.route == READING[vid][sev_id][0 if d.open else 1]
     rule = sev.open if d.open else sev.closed
     if d.route == "written":
@@ -236,7 +235,7 @@ def test_every_instant_gets_exactly_one_consistent_route(case):
         assert d.dial == policy.desk_phones and d.dial
     else:
         people = [s.person.phone for s in on_duty(policy.rota, at) if s.person]
-        on_duty_now = in_duty_window(policy, at) and bool(people or policy.duty_phones)
+        on_duty_now = policy.calendar.in_duty_window(at) and bool(people or policy.duty_phones)
         if on_duty_now:
             assert set(d.dial) == set(people) | set(policy.duty_phones)
             if people:
@@ -759,25 +758,25 @@ def test_deadlines_are_counted_in_desk_open_time(case):
     due = utc(due)
     assert due >= at
     # inside desk-open time, or exactly at the end of an opening
-    assert is_open(policy, due) or is_open(policy, due - US)
+    assert policy.calendar.is_open(due) or policy.calendar.is_open(due - US)
     assert ref_is_open(vid, due) or ref_is_open(vid, due - US)
     if target.unit in ("hours", "immediately"):  # immediately without a paging rule: 0 hours
         assert due == ref_working_hours(vid, at, target.amount)
         if target.amount == 0:
-            assert is_open(policy, due)
+            assert policy.calendar.is_open(due)
             assert due == at or not ref_is_open(vid, due - US)
     else:
         assert due == ref_end_of_working_day(vid, at, target.amount)
         day = due.astimezone(zi).date()
         assert day > at.astimezone(zi).date()
         assert not ref_closed_day(vid, day)
-        assert not is_open(policy, due)  # the end of the day's last opening
+        assert not policy.calendar.is_open(due)  # the end of the day's last opening
     # the same for the instant written in other ways, and in the decision (vendor-local)
     for other in (pendulum.instance(at).in_timezone(TZ[vid]), at.astimezone(zi)):
         assert utc(deadline(policy, other, target)) == due
     decided = decide(policy, sev_id, at).respond_by
     sev = policy.severity(sev_id)
-    rule = sev.open if is_open(policy, at) else sev.closed
+    rule = sev.open if policy.calendar.is_open(at) else sev.closed
     if target.unit == "immediately" and rule.page:  # before the plan's second step is due
         due = at + timedelta(minutes=first_response_minutes(rule))
     assert utc(decided) == due and decided.utcoffset() == due.astimezone(zi).utcoffset()

@@ -1,5 +1,5 @@
-"""The per-policy memo of calendar answers never changes an answer, and never outlives the
-calendar it was computed from."""
+"""A calendar's memoised answers never change an answer, and never outlive the calendar they
+were computed from."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pendulum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rotas.calendar import Closure
+from rotas.closed_days import Closure
 from rotas.config import load_policy
 from rotas.routing import decide
 from tests.unit.factories import VENDOR_DIR, VENDOR_IDS
@@ -18,15 +18,21 @@ from tests.unit.factories import VENDOR_DIR, VENDOR_IDS
 WEDNESDAY_NOON = pendulum.datetime(2026, 11, 25, 12, 0, tz="Europe/Oslo")
 
 
-def test_replace_gives_a_policy_its_own_memo_and_fresh_answers():
+def with_closures(policy, *closures):
+    """`policy` with its calendar copied with other closures (dataclasses.replace)."""
+    calendar = dataclasses.replace(policy.calendar, closures=closures)
+    return dataclasses.replace(policy, calendar=calendar)
+
+
+def test_replace_gives_a_calendar_its_own_memo_and_fresh_answers():
     policy = load_policy(VENDOR_DIR / "aidn.yaml")
     assert decide(policy, "b", WEDNESDAY_NOON).open
-    assert policy.memo  # the day's answers are memoised
+    assert policy.calendar._memo  # the day's answers are memoised (inside the calendar)
 
-    closed = dataclasses.replace(
-        policy, closures=(Closure("strike", first=date(2026, 11, 25), last=date(2026, 11, 25)),)
+    closed = with_closures(
+        policy, Closure("strike", first=date(2026, 11, 25), last=date(2026, 11, 25))
     )
-    assert closed.memo == {} and closed.memo is not policy.memo
+    assert closed.calendar._memo == {} and closed.calendar._memo is not policy.calendar._memo
     decision = decide(closed, "b", WEDNESDAY_NOON)
     assert not decision.open
     assert "vendor closure strike" in decision.reason
@@ -55,23 +61,20 @@ def test_memoised_decisions_equal_decisions_computed_afresh(vendor_id, seconds):
 def test_the_next_opening_is_found_on_the_last_day_of_the_horizon():
     """HORIZON_DAYS days after the call's day is still searched (the memoised walk must not
     stop a day short of the old open_intervals walk)."""
-    from rotas.calendar import desk_day
     from rotas.workingtime import HORIZON_DAYS, deadline
 
     policy = load_policy(VENDOR_DIR / "aidn.yaml")
     day = date(2026, 11, 25)
-    while not desk_day(policy, day + timedelta(days=HORIZON_DAYS)):
+    while not policy.calendar.desk_day(day + timedelta(days=HORIZON_DAYS)):
         day += timedelta(days=1)
     last = day + timedelta(days=HORIZON_DAYS)
-    shut = dataclasses.replace(
-        policy, closures=(Closure("long", first=day + timedelta(days=1), last=last - timedelta(1)),)
+    shut = with_closures(
+        policy, Closure("long", first=day + timedelta(days=1), last=last - timedelta(1))
     )
     evening = pendulum.datetime(day.year, day.month, day.day, 20, 0, tz="Europe/Oslo")
     due = deadline(shut, evening, shut.severity("a").respond)  # "immediately": next opening
     assert due is not None and due.date() == last
-    beyond = dataclasses.replace(
-        policy, closures=(Closure("longer", first=day + timedelta(days=1), last=last),)
-    )
+    beyond = with_closures(policy, Closure("longer", first=day + timedelta(days=1), last=last))
     assert deadline(beyond, evening, beyond.severity("a").respond) is None  # past it
 
 
