@@ -6,10 +6,8 @@ from urllib.parse import urlsplit
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from twilio.twiml.voice_response import VoiceResponse
 
 from config.settings import Settings
-from ivr.prompts import voice
 
 HTTP_TIMEOUT = 8  # seconds; the twilio client has no timeout by default
 SMS_VALIDITY = 600  # seconds: a page that arrives hours late is worse than none
@@ -50,16 +48,8 @@ class Telephony:
         )
         return message.sid
 
-    def place_call(
-        self, to: str, sender: str, text: str, language: str, ack_url: str | None = None
-    ) -> str:
-        """Call `to` and read `text`; with `ack_url`, pressing 1 acknowledges (the page is
-        read up to three times). Returns the call SID."""
-        response = VoiceResponse()
-        for _ in range(3):
-            node = response.gather(num_digits=1, timeout=5, action=ack_url) if ack_url else response
-            node.say(text, **voice(language))
-            if ack_url:
-                node.say("Trykk 1 for å kvittere. Press 1 to acknowledge.", **voice(language))
-        call = self.client.calls.create(to=to, from_=sender, twiml=str(response), timeout=30)
+    def place_call(self, to: str, sender: str, twiml: str) -> str:
+        """Call `to` and run `twiml` (ivr.voicepage builds the voice page's). Returns the
+        call SID. Raises TwilioRestException."""
+        call = self.client.calls.create(to=to, from_=sender, twiml=twiml, timeout=30)
         return call.sid

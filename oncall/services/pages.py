@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pendulum
 from twilio.base.exceptions import TwilioRestException
 
+from ivr.voicepage import voice_page_twiml
 from oncall.masking import mask_text
 from oncall.services import jobs
 from oncall.services.escalation import escalate_now
@@ -221,10 +222,9 @@ def call_page(svc: Services, incident_id: str, step: int, index: int, run: int =
     policy = r.rt.vendors[r.inc.vendor]
     text = _text(policy, r.inc, r.target, f"{incident_id}/{step}")
     ack_url = f"{r.rt.settings.public_base_url}/twilio/page-ack?incident={incident_id}"
+    twiml = voice_page_twiml(text, r.target.language, ack_url)
     try:
-        sid = r.rt.telephony.place_call(
-            r.target.phone, sender(policy, r.target), text, r.target.language, ack_url=ack_url
-        )
+        sid = r.rt.telephony.place_call(r.target.phone, sender(policy, r.target), twiml)
     except TwilioRestException as exc:
         if exc.status == 429 or exc.status >= 500:
             return _try_later(r, "unknown", exc)
