@@ -1,18 +1,18 @@
 """Pages: one SMS to one engineer, sent exactly once, never given up while it matters.
 
-The attempt record (oncall/attempts.py) is the source of truth. A page is sent by a chain of
-runs: each run claims the attempt (`sending` is written before Twilio is asked), and a run
-that finds `sending` (a run died) or `unknown` (a 5xx, a timeout, a lost connection) asks
-Twilio whether the page (its unique token "REFERENCE/step" is in the body) already exists
-before sending again; after a 429 (never processed) it just sends. No Twilio or network
-error, the reconciliation's included, ends a page: the run hands it to the next run with
-capped exponential backoff and jitter (2, 4, 8 ... s, at most `page_retry_cap_s`) for as
-long as the incident is triggered, and the sweep (workers/pagesweep.py) takes over a page
-whose run died or whose job is gone. After MAX_TRIES failed tries the engineer is also called
-and the page read out (the SMS keeps trying). A page that goes out more than LATE_AFTER
-seconds after its first try says so on the timeline and to the lead. A 4xx for a bad number
-skips to the next step and tells the lead; 21610 (the engineer replied STOP) also tells the
-lead and calls instead.
+The attempt record (oncall/store/attempts.py, states in rotas/attempt.py) is the source of
+truth. A page is sent by a chain of runs: each run claims the attempt (`sending` is written
+before Twilio is asked), and a run that finds `sending` (a run died) or `unknown` (a 5xx, a
+timeout, a lost connection) asks Twilio whether the page (its unique token "REFERENCE/step"
+is in the body) already exists before sending again; after a 429 (never processed) it just
+sends. No Twilio or network error, the reconciliation's included, ends a page: the run hands
+it to the next run with capped exponential backoff and jitter (2, 4, 8 ... s, at most
+`page_retry_cap_s`) for as long as the incident is triggered, and the sweep
+(services/pagesweep.py) takes over a page whose run died or whose job is gone. After MAX_TRIES
+failed tries the engineer is also called and the page read out (the SMS keeps trying). A page
+that goes out more than LATE_AFTER seconds after its first try says so on the timeline and to
+the lead. A 4xx for a bad number skips to the next step and tells the lead; 21610 (the
+engineer replied STOP) also tells the lead and calls instead.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from oncall.masking import mask_text
 from oncall.services import jobs
 from oncall.services.escalation import escalate_now
 from oncall.services.root import Services
-from oncall.store import keys
 from oncall.store.attempts import Attempts, Claim, Page
 from oncall.store.incidents import IncidentStore
+from rotas.attempt import Event, failure_event, needs_reconcile
 from rotas.escalation import Target
 from rotas.incident import Incident, page_text
 from rotas.phone import mask
@@ -91,11 +91,11 @@ def send_page(svc: Services, incident_id: str, step: int, index: int, run: int =
     if isinstance(r, str):
         return r
     token = f"{incident_id}/{step}"
-    if r.claim.previous in ("sending", "unknown"):  # a run died mid-send, or an answer was lost
+    if needs_reconcile(r.claim.previous):  # a run died mid-send, or an answer was lost
         try:
             sid = _find_sent(r.rt.telephony.client, r.target.phone, token, r.inc.opened_at)
         except Exception as exc:  # Twilio still unreachable: whether it has the page is unknown
-            return _try_later(r, "unknown", exc)
+            return _try_later(r, Event.AMBIGUOUS, exc)
         if sid:
             return _sent(r, sid, "found at Twilio")
     r.store.mark_paged(incident_id, r.target.phone, _now())  # replies from this phone find it
@@ -108,23 +108,15 @@ def send_page(svc: Services, incident_id: str, step: int, index: int, run: int =
             body,
             status_callback=_status_url(r.rt.settings),
         )
-    except TwilioRestException as exc:
-        if exc.status == 429:  # never processed: the next try just sends
-            return _try_later(r, "retry", exc)
-        if exc.status >= 500:
-            return _try_later(r, "unknown", exc)
-        return _rejected(r, exc)
-    except Exception as exc:  # a timeout, a refused or dropped connection: Twilio may have it
-        return _try_later(r, "unknown", exc)
+    except Exception as exc:  # incl. a timeout, a refused or dropped connection
+        return _failed(r, exc)
     return _sent(r, sid, "sent")
 
 
 def _sent(r: _Run, sid: str, how: str) -> str:
     now = _now()
-    r.attempts.finish(r.page, r.key, state="sent", sid=sid, status="queued")
+    r.attempts.sent(r.page, r.key, sid)
     what = r.page.label
-    if r.page.kind == "page":
-        r.client.set(keys.message_sid(sid), r.key, ex=30 * keys.DAY)
     r.store.event(r.inc.id, now, f"{what} {how} to {r.target.name} ({mask(r.target.phone)}): {sid}")
     log.info(mask_text(f"{what} {sid} {how} to {r.target.phone} for {r.inc.id}"))
     _report_late(r, now)
@@ -158,11 +150,20 @@ def _minutes(seconds: float) -> str:
     return f"{max(1, round(seconds / 60))} min"
 
 
-def _try_later(r: _Run, state: str, exc: Exception) -> str:
+def _failed(r: _Run, exc: Exception) -> str:
+    """The send failed: retry later (a 429, a 5xx, no answer), or the number was refused."""
+    status = exc.status if isinstance(exc, TwilioRestException) else None
+    event = failure_event(r.page.kind, status)
+    if event is Event.REJECTED:
+        return _rejected(r, exc)
+    return _try_later(r, event, exc)
+
+
+def _try_later(r: _Run, event: Event, exc: Exception) -> str:
     """This try failed: the next run owns the page after a capped, jittered backoff."""
     now, tries, why = _now(), r.claim.tries, describe(exc)
     delay = jobs.retry_delay(tries, r.rt.settings.page_retry_cap_s)
-    if not r.attempts.reschedule(r.page, r.key, r.run, state, now + delay, now, why):
+    if not r.attempts.reschedule(r.page, r.key, r.run, event, now + delay, now, why):
         return "taken over"  # the sweep gave the page to a newer run meanwhile
     jobs.enqueue_page_run(r.client, r.page, r.run + 1, at=now + delay)
     what = r.page.label
@@ -180,7 +181,7 @@ def _try_later(r: _Run, state: str, exc: Exception) -> str:
 def _rejected(r: _Run, exc: TwilioRestException) -> str:
     """Twilio refused the number (4xx): the page can never go out this way."""
     inc, target, step = r.inc, r.target, r.page.step
-    r.attempts.finish(r.page, r.key, state="failed", error=str(exc.code))
+    r.attempts.failed(r.page, r.key, str(exc.code))
     what = (
         "replied STOP, so Twilio blocks every SMS to this phone; they must text START"
         if exc.code == STOPPED
@@ -225,12 +226,8 @@ def call_page(svc: Services, incident_id: str, step: int, index: int, run: int =
     twiml = voice_page_twiml(text, r.target.language, ack_url)
     try:
         sid = r.rt.telephony.place_call(r.target.phone, sender(policy, r.target), twiml)
-    except TwilioRestException as exc:
-        if exc.status == 429 or exc.status >= 500:
-            return _try_later(r, "unknown", exc)
-        return _rejected(r, exc)
-    except Exception as exc:  # a timeout or a lost connection
-        return _try_later(r, "unknown", exc)
+    except Exception as exc:  # incl. a timeout or a lost connection
+        return _failed(r, exc)
     return _sent(r, sid, "placed")
 
 

@@ -1,7 +1,7 @@
 """The sweep's half for pages: every unsent page whose run should have settled it by now is
 handed to a new run, unless its job is still waiting in the queue. A run that died (SIGKILL,
 a crash mid-send), a retry timer lost with its scheduler, or a job removed from RQ all end
-here; the attempt's run number (oncall/attempts.py) makes the old run stale if it ever
+here; the attempt's run number (oncall/store/attempts.py) makes the old run stale if it ever
 comes back, so taking over never sends twice.
 """
 
@@ -34,7 +34,7 @@ def retry_unsent(client: redis.Redis, now: float, before: float) -> list[str]:
             attempts.forget(page)
             continue
         key = page.key(step.targets[page.index].phone)
-        run = int(attempts.get(key).get("run") or 0)
+        run = attempts.run_of(key)
         if _status(client, jobs.page_job_id(page, run)) == "queued":
             continue  # waiting for a free worker: it will run
         new = attempts.take_over(page, key, run, now + jobs.JOB_TIMEOUT)

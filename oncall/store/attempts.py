@@ -8,6 +8,9 @@ not yet sent sits in one sorted set, scored by when the sweep should look at it 
 has: a run that died, a retry timer lost with its scheduler, or a job removed by hand is
 taken over by a new run (`take_over`), so an unsent page is never forgotten while its
 incident is triggered.
+
+The states and which event moves which are rotas/attempt.py; this store is the only writer of
+attempt hashes and of the message-SID index that delivery status callbacks read.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ import redis
 
 from oncall.store import keys
 from oncall.store.redisconn import text, text_map
+from rotas.attempt import SENDING, Event, next_state
+from rotas.delivery import moves_forward
+
+SID_TTL = 30 * keys.DAY  # a sent SMS's SID finds its attempt this long (status callbacks)
 
 TERMINAL = ("sent", "failed")
 
@@ -97,6 +104,15 @@ class Claim:
     tries: int
 
 
+@dataclass(frozen=True)
+class StatusUpdate:
+    """What a delivery status callback did: `key` the attempt of the message (None: not a
+    page we sent), `moved` whether its status moved forward."""
+
+    key: str | None
+    moved: bool
+
+
 class Attempts:
     def __init__(self, client: redis.Redis):
         self.redis = client
@@ -114,21 +130,54 @@ class Attempts:
         )
         return Claim(text(outcome), text(previous), int(tries))
 
-    def reschedule(self, page, key, run: int, state: str, at: float, now: float, why: str):
-        """Run `run` could not send: run + 1 owns the page from `at`. False if `run` had
-        already lost it (the sweep took over)."""
+    def reschedule(
+        self, page: Page, key: str, run: int, event: Event, at: float, now: float, why: str
+    ) -> bool:
+        """Run `run` failed with `event` (ambiguous or throttled): run + 1 owns the page from
+        `at`. False if `run` had already lost it (the sweep took over)."""
+        state = _after_send(event)
         return bool(
             self._reschedule(
                 keys=[key, keys.unsent_pages()], args=[run, state, at, page.member, now, why]
             )
         )
 
-    def finish(self, page: Page, key: str, **fields) -> None:
-        """The page is settled (sent, or failed for good): out of the unsent index."""
+    def sent(self, page: Page, key: str, sid: str) -> None:
+        """Twilio has the page (message or call `sid`): settled. An SMS's sid now finds the
+        attempt for its delivery status callbacks."""
+        fields = {"state": _after_send(Event.SENT), "sid": sid, "status": "queued"}
+        self._settle(page, key, fields, index_sid=sid if page.kind == "page" else None)
+
+    def failed(self, page: Page, key: str, error: str) -> None:
+        """Twilio refused the number: settled, never sent."""
+        self._settle(page, key, {"state": _after_send(Event.REJECTED), "error": error})
+
+    def _settle(self, page: Page, key: str, fields: dict, index_sid: str | None = None):
+        """The page is out of the unsent index, its record final (one transaction)."""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping={k: str(v) for k, v in fields.items()})
+        pipe.hset(key, mapping=fields)
+        if index_sid:
+            pipe.set(keys.message_sid(index_sid), key, ex=SID_TTL)
         pipe.zrem(keys.unsent_pages(), page.member)
         pipe.execute()
+
+    def record_status(self, sid: str, status: str, error: str) -> StatusUpdate:
+        """Twilio's delivery `status` of message `sid`, kept if it is a step forward
+        (rotas.delivery; checked and set atomically: two callbacks of one message may race)."""
+        key = self.redis.get(keys.message_sid(sid))
+        if key is None:
+            return StatusUpdate(None, False)
+        key = text(key)
+
+        def move(pipe) -> bool:
+            current = pipe.hget(key, "status")
+            if not moves_forward(text(current) if current is not None else None, status):
+                return False
+            pipe.multi()
+            pipe.hset(key, mapping={"status": status, "error": error})
+            return True
+
+        return StatusUpdate(key, self.redis.transaction(move, key, value_from_callable=True))
 
     def forget(self, page: Page) -> None:
         """No longer needed (the incident was acknowledged or resolved, or is gone)."""
@@ -148,3 +197,15 @@ class Attempts:
 
     def get(self, key: str) -> dict[str, str]:
         return text_map(self.redis.hgetall(key))
+
+    def run_of(self, key: str) -> int:
+        """The number of the run that owns the attempt (0 before any claim)."""
+        return int(self.get(key).get("run") or 0)
+
+
+def _after_send(event: Event) -> str:
+    """The state a sending attempt takes on `event` (rotas.attempt)."""
+    state = next_state(SENDING, event)
+    if state is None or state == SENDING:
+        raise ValueError(f"{event} is no outcome of a send")
+    return state

@@ -24,9 +24,10 @@ from oncall.services.escalation import escalate_now
 from oncall.services.jobs import enqueue_lead_notice
 from oncall.services.root import Services
 from oncall.store import keys
+from oncall.store.attempts import Attempts
 from oncall.store.incidents import IncidentStore
 from oncall.store.redisconn import text, text_map
-from rotas.delivery import FAILED, failure_escalates, moves_forward
+from rotas.delivery import FAILED, failure_escalates
 from rotas.incident import NOT_RECORDED_ANY, parse_reply, reply_text
 
 log = logging.getLogger(__name__)
@@ -195,34 +196,18 @@ def handle_status(svc: Services, sid: str, status: str, error: str) -> None:
     """A delivery status callback. The attempt's status only moves forward (rotas.delivery);
     `failed` or `undelivered` escalates at once, but only for a page of the incident's
     current step, while it is triggered, and once per step."""
-    attempt_key = svc.redis.get(keys.message_sid(sid))
-    if attempt_key is None:
+    update = Attempts(svc.redis).record_status(sid, status, error or "")
+    if update.key is None:
         log.info("status %s for unknown message %s", status, sid)
         return
-    attempt_key = text(attempt_key)
-    if not _move(svc.redis, attempt_key, status, error or ""):
+    if not update.moved:
         log.info("status %s for message %s ignored: not a step forward", status, sid)
         return
-    incident_id, step = keys.attempt_parts(attempt_key)
+    incident_id, step = keys.attempt_parts(update.key)
     now = svc.clock.now().timestamp()
     svc.incidents.event(incident_id, now, f"message {sid}: {status}{' ' + error if error else ''}")
     if status in FAILED:
         _escalate_failed(svc, incident_id, step, f"page {sid} {status}", now)
-
-
-def _move(client: redis.Redis, attempt_key: str, status: str, error: str) -> bool:
-    """Set the attempt's status to `status` if that is a step forward (checked and set
-    atomically: two callbacks of one message may race)."""
-
-    def move(pipe) -> bool:
-        current = pipe.hget(attempt_key, "status")
-        if not moves_forward(text(current) if current is not None else None, status):
-            return False
-        pipe.multi()
-        pipe.hset(attempt_key, mapping={"status": status, "error": error})
-        return True
-
-    return client.transaction(move, attempt_key, value_from_callable=True)
 
 
 def _escalate_failed(svc: Services, incident_id: str, step: int, why: str, now: float) -> None:
