@@ -89,7 +89,7 @@ def paged(phone: str) -> str:
 
 
 def attempt(incident_id: str, step: int, phone: str) -> str:
-    """Hash for one page attempt (see oncall/attempts.py): state (sending|sent|failed|retry|
+    """Hash for one page attempt (see oncall/store/attempts.py): state (sending|sent|failed|retry|
     unknown), sid, status, t, tries, run, hold, due, since, next_try_at, last_error."""
     return f"{PREFIX}:attempt:{incident_id}:{step}:{phone}"
 
@@ -101,7 +101,7 @@ def voice_attempt(incident_id: str, step: int, phone: str) -> str:
 
 def unsent_pages() -> str:
     """Sorted set of pages not yet sent ("page:ID:step:index", "voice:ID:step:index"), by
-    when the sweep should look at them if no job has (oncall/attempts.py)."""
+    when the sweep should look at them if no job has (oncall/store/attempts.py)."""
     return f"{PREFIX}:pages:unsent"
 
 
