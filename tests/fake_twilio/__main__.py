@@ -10,7 +10,7 @@ import os
 
 from config.settings import Settings
 from oncall import masking
-from tests.fake_twilio.server import create_fake_app
+from tests.fake_twilio.app import create_fake_app
 
 masking.install()  # its request log shows the twilio client's lookups: Messages.json?To=%2B47...
 

@@ -1,211 +1,18 @@
-"""The fake Twilio REST API: a small Flask app, run in a thread or as a process.
-
-Twilio's side (API = /2010-04-01/Accounts/<AccountSid>):
-  POST API/Messages.json, POST API/Calls.json    create: 201, then signed status callbacks
-  GET  API/Messages.json                         filters To, From, DateSent, DateSent>, DateSent<
-  GET  API/Messages/<sid>.json                   fetch one message (404: code 20404)
-Test controls (POST form; GET for the records):
-  /_fake/fail status=503 count=1 [code=]         the next `count` creates answer that error
-  /_fake/delay seconds=2 count=1                 the next `count` creates answer late
-  /_fake/reject number=+47... code=21610         messages to `number` answer 400 with `code`
-  /_fake/undeliverable number=+47... [code=]     accepted, then callback `undelivered` (30003)
-  /_fake/sms From=+47... To=+47... Body=1 [MessageSid=] [Url=]
-                                                 a phone texts our number: the signed SMS
-                                                 webhook goes to Url (default: --sms-url); the
-                                                 TwiML answer is recorded as SMS to From
-  /_fake/reset                                   forget records and injected failures
-  GET /_fake/messages, /_fake/calls, /_fake/callbacks
-"""
+"""FakeTwilio: the fake Twilio app (app.py) served from a background thread, for tests."""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import threading
-import time
 
 import requests
-from flask import Flask, abort, jsonify, request
 from werkzeug.serving import make_server
 
-from tests.fake_twilio.state import (
-    API_VERSION,
-    FakeState,
-    call_params,
-    inbound_params,
-    message_params,
-    new_sid,
-    sent_matches,
-    sign,
-    twilio_error,
-)
-
-API = "/2010-04-01/Accounts/<account>"
-DEFAULT_ACCOUNT = "AC" + "0" * 32
-
-
-def create_fake_app(auth_token: str | None = None, clock=None, sms_url: str | None = None) -> Flask:
-    """The fake as a Flask app. Callbacks are signed with `auth_token` (unsigned if None);
-    `clock` (anything with .now()) dates the records, default the system clock; `sms_url` is
-    the app's SMS webhook, where /_fake/sms delivers by default."""
-    app = Flask("fake_twilio")
-    state = FakeState(auth_token, clock)
-    app.extensions["fake_twilio"] = state
-
-    def error(body: dict):
-        return jsonify(body), body["status"]
-
-    def created(record: dict, kind: str, delay: float, steps, params_for):
-        """Record, answer 201 after `delay`, then progress the status after the answer."""
-        stored = state.add(kind, record)
-        response = jsonify(record)
-        response.status_code = 201
-        state.stopping.wait(delay)
-        answered = threading.Event()
-        response.call_on_close(answered.set)  # after the body was written to the socket
-        state.progress(stored, steps, record["status_callback"], params_for, answered)
-        return response
-
-    @app.post(f"{API}/Messages.json")
-    def create_message(account):
-        form = request.form
-        to = form.get("To", "")
-        delay, failure = state.admit(to, message=True)
-        if failure:
-            state.stopping.wait(delay)
-            return error(failure)
-        now = state.now()
-        sid = new_sid("SM")
-        msg = {
-            "sid": sid,
-            "account_sid": account,
-            "to": to,
-            "from": form.get("From", ""),
-            "body": form.get("Body", ""),
-            "status": "queued",
-            "error_code": None,
-            "error_message": None,
-            "validity_period": form.get("ValidityPeriod"),
-            "status_callback": form.get("StatusCallback"),
-            "date_created": now.to_rfc2822_string(),
-            "date_sent": now.to_rfc2822_string(),  # the fake sends at once
-            "date_updated": now.to_rfc2822_string(),
-            "num_segments": "1",
-            "num_media": "0",
-            "direction": "outbound-api",
-            "api_version": API_VERSION,
-            "uri": f"/{API_VERSION}/Accounts/{account}/Messages/{sid}.json",
-            "received_at": time.time(),  # fake-only: wall clock of arrival, for benchmarks
-        }
-        return created(msg, "messages", delay, state.message_steps(to), message_params)
-
-    @app.get(f"{API}/Messages.json")
-    def list_messages(account):
-        args = request.args
-        found = [
-            m
-            for m in reversed(state.snapshot("messages"))  # newest first, like Twilio
-            if args.get("To") in (None, m["to"])
-            and args.get("From") in (None, m["from"])
-            and sent_matches(m, args)
-        ]
-        return jsonify(
-            {"messages": found, "page": 0, "page_size": len(found), "next_page_uri": None}
-        )
-
-    @app.get(f"{API}/Messages/<sid>.json")
-    def fetch_message(account, sid):
-        found = next((m for m in state.snapshot("messages") if m["sid"] == sid), None)
-        return jsonify(found) if found else error(twilio_error(404))
-
-    @app.post(f"{API}/Calls.json")
-    def create_call(account):
-        form = request.form
-        delay, failure = state.admit(form.get("To"), message=False)
-        if failure:
-            state.stopping.wait(delay)
-            return error(failure)
-        now = state.now().to_rfc2822_string()
-        sid = new_sid("CA")
-        call = {
-            "sid": sid,
-            "account_sid": account,
-            "to": form.get("To", ""),
-            "from": form.get("From", ""),
-            "status": "queued",
-            "twiml": form.get("Twiml"),
-            "url": form.get("Url"),
-            "status_callback": form.get("StatusCallback"),
-            "date_created": now,
-            "date_updated": now,
-            "direction": "outbound-api",
-            "api_version": API_VERSION,
-            "uri": f"/{API_VERSION}/Accounts/{account}/Calls/{sid}.json",
-        }
-        steps = state.call_steps(form.getlist("StatusCallbackEvent"))
-        return created(call, "calls", delay, steps, call_params)
-
-    @app.get("/_fake/<kind>")
-    def records(kind):
-        if kind not in ("messages", "calls", "callbacks"):
-            abort(404)
-        return jsonify(state.snapshot(kind))
-
-    @app.post("/_fake/fail")
-    def fail():
-        form = request.form
-        state.fail(
-            form.get("status", 500, type=int),
-            form.get("count", 1, type=int),
-            form.get("code", None, type=int),
-        )
-        return "", 204
-
-    @app.post("/_fake/delay")
-    def delay():
-        state.delay(
-            request.form.get("seconds", 1.0, type=float), request.form.get("count", 1, type=int)
-        )
-        return "", 204
-
-    @app.post("/_fake/reject")
-    def reject():
-        state.reject(required("number"), request.form.get("code", 21211, type=int))
-        return "", 204
-
-    @app.post("/_fake/undeliverable")
-    def undeliverable():
-        state.make_undeliverable(required("number"), request.form.get("code", 30003, type=int))
-        return "", 204
-
-    @app.post("/_fake/sms")
-    def inbound_sms():
-        form = request.form
-        url = form.get("Url") or sms_url
-        if not url:
-            abort(400, "missing form parameter Url (or start the fake with --sms-url)")
-        params = inbound_params(
-            required("From"),
-            required("To"),
-            form.get("Body", ""),
-            form.get("AccountSid", DEFAULT_ACCOUNT),
-            form.get("MessageSid"),
-        )
-        delivered = state.deliver_inbound(url, params)
-        return jsonify(delivered), 502 if "error" in delivered else 200
-
-    @app.post("/_fake/reset")
-    def reset():
-        state.reset()
-        return "", 204
-
-    def required(name: str) -> str:
-        value = request.form.get(name)
-        if not value:
-            abort(400, f"missing form parameter {name}")
-        return value
-
-    return app
+from tests.fake_twilio.app import create_fake_app
+from tests.fake_twilio.inbound import DEFAULT_ACCOUNT
+from tests.fake_twilio.responses import STATE
+from tests.fake_twilio.state import FakeState, inbound_params, sign
 
 
 class FakeTwilio:
@@ -265,7 +72,7 @@ class FakeTwilio:
 
     @property
     def state(self) -> FakeState:
-        return self.app.extensions["fake_twilio"]
+        return self.app.extensions[STATE]
 
     @property
     def messages(self) -> list[dict]:
