@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import time
 from contextlib import suppress
@@ -27,9 +26,8 @@ from oncall import masking
 from oncall.cli.simulator import signed_post as _signed_post
 from oncall.clock import FrozenClock
 from oncall.store.redisconn import start_embedded
+from tests.helpers import AUTH_TOKEN, LOG_FORMAT, TEST_REDIS_ENV, full_numbers
 
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-TEST_REDIS_ENV = "ONCALL_TEST_REDIS_URL"
 # In-process code (the CLI, Settings.from_env) and subprocesses inherit this: a test that
 # needs Redis there sets REDIS_URL to its own (url_of(redis_client)); nothing reaches the
 # developer's Redis, or the embedded one of `make run`, by accident.
@@ -142,41 +140,13 @@ def fake_twilio(clock):
         yield fake
 
 
-def stored_keys(client) -> list[bytes]:
-    """The keys in Redis but the vendors' last good versions, which every app start keeps
-    (oncall/vendors.py): what a request wrote."""
-    return [k for k in client.keys("*") if not k.startswith(b"oncall:vendor:")]
-
-
-# -- no full phone number in any log line -------------------------------------------------------
-
-# A phone number in full: international (+4790000123, +47 900 00 123, URL-encoded %2B4790000123)
-# or a bare Nordic one (8-digit Norwegian, 0-prefixed Swedish, or with 46/47 before it). Masked
-# numbers (+*******123), references (AIDN-2026-000123), SIDs, dates (2026-11-24, 20261124) and
-# epoch seconds do not match.
-FULL_NUMBER = re.compile(
-    r"(?:\+|%2[Bb])\d(?: ?\d){7,14}"
-    r"|(?<![\w*.:/-])(?!20\d\d[01]\d[0-3]\d\b)(?:0|46|47)?[2-9]\d{7,8}(?![\w.:-])"
-)
-_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # what the processes print
-
-
-def full_numbers(text: str) -> list[str]:
-    return FULL_NUMBER.findall(text)
-
-
-def assert_no_full_number(text: str, where: str) -> None:
-    lines = [line for line in text.splitlines() if full_numbers(line)]
-    assert not lines, f"full phone numbers in {where}:\n" + "\n".join(lines[:20])
-
-
 class _LogScan(logging.Handler):
     """Formats every record the way the processes print them (traceback included) and keeps
     the lines that show a full number."""
 
     def __init__(self):
         super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter(_LOG_FORMAT))
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
         self.leaks: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -32,9 +32,9 @@ from oncall.store import keys
 from oncall.store.incidents import IncidentStore
 from oncall.store.redisconn import url_of
 from oncall.web import create_app
-from tests.conftest import AUTH_TOKEN
-from tests.e2e.conftest import ROOT, wait_for
 from tests.fake_twilio import FakeTwilio
+from tests.helpers import AUTH_TOKEN
+from tests.helpers.stack import ROOT, wait_for
 
 AIDN_IN, AMIDO_IN, KOMMUNE_IN = "+4721000011", "+46846500401", "+4721000014"
 FALLBACK = "+4722334455"

@@ -22,8 +22,8 @@ from twilio.request_validator import RequestValidator
 
 from oncall.services.jobs import PAGES
 from oncall.store.redisconn import url_of
-from tests.conftest import AUTH_TOKEN, assert_no_full_number, full_numbers, stored_keys
-from tests.e2e.conftest import ROOT, wait_for
+from tests.helpers import AUTH_TOKEN, assert_no_full_number, full_numbers, stored_keys
+from tests.helpers.stack import ROOT, wait_for
 
 TWILIO_LOOKUP = "/2010-04-01/Accounts/AC0/Messages.json?To=%2B4790000123&PageSize=20"
 

@@ -3,9 +3,9 @@ scheduler and sweep), the real twilio client talking to the fake Twilio, and the
 signed webhooks over HTTP. Policy minutes are shortened by configuration (MINUTE = 0.3 s, so
 aidn A's "+10m secondary" is 3 s); time itself is never mocked.
 
-Most tests use `closed_desk_stack` (see conftest): the shipped aidn/itsl files plus a vendor
-closure around today, so the closed-desk ("night") plans apply whenever the suite runs and
-respond_by deadlines lie ahead (the worker's own sweep must not see them pass).
+Most tests use `closed_desk_stack` (see tests/helpers/stack.py): the shipped aidn/itsl files
+plus a vendor closure around today, so the closed-desk ("night") plans apply whenever the
+suite runs and respond_by deadlines lie ahead (the worker's own sweep must not see them pass).
 
 RQ's scheduler stores whole seconds: a timer may fire up to ~1 s early and a few hundred ms
 late, so timings are asserted with TOLERANCE.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -25,8 +24,6 @@ import pendulum
 import psutil
 import pytest
 from rq import Queue
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from oncall.cli.simulator import Simulator
@@ -35,127 +32,22 @@ from oncall.services.incidents import open_incident
 from oncall.services.jobs import job_id
 from oncall.services.pages import MAX_TRIES
 from oncall.services.vendors import load_vendor
-from oncall.store import keys
 from oncall.store.incidents import IncidentStore
 from rotas.escalation import freeze_plan
 from rotas.incident import reply_text
-from tests.e2e.conftest import MINUTE, closed_desk_config, running_stack, wait_for
-
-TOLERANCE = 1.2  # seconds: RQ's whole-second scheduler (~1 s early) + polling and HTTP
-AIDN_INBOUND = "+4721000011"
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-class Arrivals:
-    """Notes when each message and call first shows up in the fake Twilio (epoch seconds,
-    polled every 20 ms: the fake's own dates are RFC 2822, whole seconds)."""
-
-    def __init__(self, fake, every: float = 0.02):
-        self.fake, self.every = fake, every
-        self.seen: dict[str, float] = {}
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._poll, daemon=True, name="arrivals")
-        self.thread.start()
-
-    def _poll(self) -> None:
-        while not self.stopping.is_set():
-            now = time.time()
-            for record in self.fake.messages + self.fake.calls:
-                if record["sid"] not in self.seen:
-                    self.seen[record["sid"]] = now
-            self.stopping.wait(self.every)
-
-    def at(self, record: dict) -> float:
-        wait_for(lambda: record["sid"] in self.seen, timeout=2, what="the arrival poller")
-        return self.seen[record["sid"]]
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join()
-
-
-@pytest.fixture
-def arrivals(closed_desk_stack):
-    a = Arrivals(closed_desk_stack.fake)
-    yield a
-    a.stop()
-
-
-def open_aidn_a(stack, reference: str, settings=None, caller: str = "+4790000123"):
-    """An aidn A incident with the closed-desk plan (primary, +10m secondary, +20m drift),
-    opened now; returns (incident, opened_at epoch)."""
-    policy = load_vendor(stack.settings.config_dir, "aidn")
-    at = pendulum.now("UTC")
-    incident_id, attached = open_incident(
-        stack.redis,
-        settings or stack.settings,
-        policy,
-        "a",
-        at,
-        reference=reference,
-        caller=caller,
-        desk="closed",
-    )
-    assert incident_id == reference and not attached
-    return IncidentStore(stack.redis).load(incident_id), at.timestamp()
-
-
-def phones(inc) -> tuple[str, str, str]:
-    """(primary, secondary, drift) of an aidn A plan, checked to be three different people."""
-    steps = [inc.plan.step_at(i) for i in range(3)]
-    assert [s.after for s in steps] == [0, 10, 20]
-    assert inc.plan.step_at(3) is None, "aidn A has three steps and no repeat"
-    numbers = tuple(s.targets[0].phone for s in steps)
-    assert all(len(s.targets) == 1 for s in steps) and len(set(numbers)) == 3
-    assert inc.plan.lead is not None and inc.plan.lead.phone == numbers[2]  # drift
-    return numbers
-
-
-def pages(stack, number: str, incident_id: str) -> list[dict]:
-    return [m for m in stack.sms_to(number) if f"{incident_id}/" in m["body"]]
-
-
-def timeline(stack, incident_id: str) -> list[str]:
-    return [e["text"] for e in IncidentStore(stack.redis).timeline(incident_id)]
-
-
-def job_result(stack, jid: str, timeout: float = 15.0):
-    """Wait for RQ job `jid` to finish; its return value."""
-
-    def finished():
-        try:
-            job = Job.fetch(jid, connection=stack.redis)
-        except NoSuchJobError:
-            return None
-        return job if job.get_status() == "finished" else None
-
-    return wait_for(finished, timeout=timeout, what=f"job {jid} to finish").return_value()
-
-
-def job_or_none(stack, jid: str):
-    """RQ job `jid` once it finished, None if it does not exist; fails if it is still
-    queued, scheduled or running."""
-    try:
-        job = Job.fetch(jid, connection=stack.redis)
-    except NoSuchJobError:
-        return None
-    assert job.get_status() == "finished", (jid, job.get_status())
-    return job
-
-
-def attempt(stack, incident_id: str, step: int, phone: str) -> dict:
-    raw = stack.redis.hgetall(keys.attempt(incident_id, step, phone))
-    return {k.decode(): v.decode() for k, v in raw.items()}
-
-
-def reply(stack, sender: str, body: str, to: str = AIDN_INBOUND):
-    """An inbound SMS, signed by the fake Twilio, to the app over HTTP."""
-    response = stack.fake.send_inbound_sms(stack.base_url + "/twilio/sms", sender, to, body)
-    assert response.status_code == 200, response.text
-    return response.text
-
+from tests.helpers.paging import (
+    AIDN_INBOUND,
+    TOLERANCE,
+    attempt,
+    job_or_none,
+    job_result,
+    open_aidn_a,
+    pages,
+    phones,
+    reply,
+    timeline,
+)
+from tests.helpers.stack import MINUTE, closed_desk_config, running_stack, wait_for
 
 # -- 5. the worker child dies mid-send (first: the slowest test, ~100 s, starts early on -n)
 

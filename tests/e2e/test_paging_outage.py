@@ -19,8 +19,8 @@ from oncall.services.pages import LATE_AFTER
 from oncall.services.vendors import load_vendor
 from oncall.store import keys
 from oncall.store.incidents import IncidentStore
-from tests.e2e.conftest import MINUTE, closed_desk_config, running_stack, wait_for
-from tests.e2e.test_paging import TOLERANCE, Arrivals, attempt, open_aidn_a, phones, timeline
+from tests.helpers.paging import TOLERANCE, Arrivals, attempt, open_aidn_a, phones, timeline
+from tests.helpers.stack import MINUTE, closed_desk_config, running_stack, wait_for
 
 CAP = 4  # seconds: the page retry cap in these tests (60 in production)
 OLD_BUDGET = 2 * 1.3 + 4 * 1.3 + 8 * 1.3 + 16 * 1.3  # the four RQ retries' longest spread

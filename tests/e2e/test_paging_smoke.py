@@ -5,7 +5,7 @@ import pendulum
 from oncall.services.incidents import open_incident
 from oncall.services.vendors import load_vendor
 from oncall.store.incidents import IncidentStore
-from tests.e2e.conftest import wait_for
+from tests.helpers.stack import wait_for
 
 
 def test_page_then_ack_stops_the_escalation(stack):

@@ -17,7 +17,7 @@ from oncall.services.jobs import job_id
 from oncall.services.vendors import load_vendor
 from oncall.store.incidents import IncidentStore
 from rotas.incident import reply_text
-from tests.e2e.conftest import MINUTE, wait_for
+from tests.helpers.stack import MINUTE, wait_for
 
 TOLERANCE = 1.2  # seconds: RQ's whole-second scheduler, polling and HTTP (see test_paging)
 

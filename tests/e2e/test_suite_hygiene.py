@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from oncall.store.redisconn import start_embedded, url_of
-from tests.conftest import TEST_REDIS_ENV
-from tests.e2e.conftest import ROOT
+from tests.helpers import TEST_REDIS_ENV
+from tests.helpers.stack import ROOT
 
 USES_REDIS = """
 import redis

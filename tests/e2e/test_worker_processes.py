@@ -16,8 +16,8 @@ from rq import Queue
 
 from oncall.services.jobs import PAGES
 from oncall.store.redisconn import url_of
-from tests.conftest import AUTH_TOKEN
-from tests.e2e.conftest import ROOT, wait_for
+from tests.helpers import AUTH_TOKEN
+from tests.helpers.stack import ROOT, wait_for
 
 
 def _stat(pid: int) -> tuple[str, int, int] | None:

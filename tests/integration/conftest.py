@@ -1,13 +1,34 @@
 """Fixtures for the integration tests."""
 
-import pendulum
 import pytest
+import redis
 
 from oncall.services.incidents import open_incident
 from oncall.services.vendors import load_vendor
+from oncall.store.calls import CallStore
 from oncall.store.incidents import IncidentStore
+from oncall.web import create_app
+from tests.helpers.calls import NIGHT, NO_RETRY, set_time
 
-NIGHT = pendulum.datetime(2026, 11, 24, 22, 0, tz="Europe/Oslo")
+
+@pytest.fixture
+def at(clock):
+    """at(when): move the frozen clock to `when` (a local pendulum time)."""
+    return lambda when: set_time(clock, when)
+
+
+@pytest.fixture
+def store(redis_client):
+    return CallStore(redis_client)
+
+
+@pytest.fixture
+def no_redis_app(settings, clock):
+    """The app with a Redis that cannot be reached (nothing listens on the socket)."""
+    dead = redis.Redis(
+        unix_socket_path="/nonexistent/redis.sock", socket_connect_timeout=0.2, retry=NO_RETRY
+    )
+    return create_app(settings, clock=clock, redis_client=dead)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ A caller over the call-rate limit is not rejected: the call goes straight to a s
 recording with the reference read out; it costs no SMS, rings nobody and opens no incident.
 Only accepted calls count towards the limit, so a switchboard or a caller redialling during
 an outage is routed normally again once their accepted calls leave the 10-minute window.
+Numbers on the block list are rejected.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 from config.settings import Settings
+from oncall.services.jobs import PAGES, SMS
+from oncall.store import keys
 from oncall.store.incidents import IncidentStore
-from tests.integration.test_callflow import (
+from tests.helpers.calls import (
     AIDN,
     DUTY_NOV_24,
-    PAGES,
-    SMS,
+    MOBILE_NO,
+    MOBILE_SE,
     ScriptedCall,
+    local,
     new_sid,
     params,
     path_of,
@@ -135,3 +139,63 @@ def test_a_retried_first_webhook_of_a_limited_call_answers_the_same(app, clock, 
 
 def xml_of(step: dict) -> ET.Element:
     return ET.fromstring(step["twiml"])
+
+
+# -- the call-rate limit and blocked numbers ----------------------------------------------------
+
+
+def _limited(root: ET.Element) -> bool:
+    """Over the call-rate limit: no menu, a recording with the reference read out."""
+    record = root.find("Record")
+    return (
+        root.find("Gather") is None
+        and record is not None
+        and path_of(record.get("action")) == "/twilio/voice/recorded"
+    )
+
+
+def test_more_than_8_calls_in_10_minutes_go_straight_to_a_recording(
+    at, signed_post, clock, redis_client
+):
+    at(local(AIDN, 2026, 11, 24, 22, 0))
+    for n in range(8):
+        root = xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN)))
+        assert root.find("Gather") is not None, n
+        clock.advance(seconds=60)
+    response = signed_post("/twilio/voice/incoming", params(new_sid(), AIDN))
+    assert response.status_code == 200
+    root = xml(response)
+    assert _limited(root) and root.find("Reject") is None
+    assert "A I D N, 2 0 2 6, 0 0 0 0 0 9" in spoken(root)
+    other_caller = params(new_sid(), AIDN, caller=MOBILE_SE)
+    assert xml(signed_post("/twilio/voice/incoming", other_caller)).find("Gather") is not None
+    assert queued(redis_client, SMS) == [] and queued(redis_client, PAGES) == []
+    clock.advance(minutes=20)  # the window has passed: the caller gets through again
+    again = xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN)))
+    assert again.find("Gather") is not None
+
+
+def test_steady_callers_below_the_rate_are_never_rejected(at, signed_post, clock):
+    at(local(AIDN, 2026, 11, 24, 22, 0))
+    for n in range(15):  # one call every 2 minutes: at most 5 in any 10 minutes
+        root = xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN)))
+        assert root.find("Reject") is None and root.find("Gather") is not None, n
+        clock.advance(minutes=2)
+
+
+def test_call_rate_limit_is_a_rolling_ten_minutes(at, signed_post, clock):
+    at(local(AIDN, 2026, 11, 24, 22, 5))
+    roots = []
+    for _ in range(10):
+        roots.append(xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN))))
+        clock.advance(seconds=60)  # 10 calls in 9 minutes
+    assert [_limited(r) for r in roots] == [False] * 8 + [True] * 2
+
+
+def test_blocked_numbers_are_rejected(signed_post, redis_client):
+    redis_client.sadd(keys.blocked(), MOBILE_NO)
+    response = signed_post("/twilio/voice/incoming", params(new_sid(), AIDN))
+    assert response.status_code == 200
+    assert [c.tag for c in xml(response)] == ["Reject"]
+    other = xml(signed_post("/twilio/voice/incoming", params(new_sid(), AIDN, caller=MOBILE_SE)))
+    assert other.find("Gather") is not None

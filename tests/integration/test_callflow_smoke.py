@@ -3,7 +3,7 @@
 import xml.etree.ElementTree as ET
 
 from oncall.cli.simulator import Simulator
-from tests.conftest import stored_keys
+from tests.helpers import stored_keys
 
 
 def test_a_fault_after_hours_reaches_the_duty_engineer(app):

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from oncall.cli.simulator import signed_post
-from tests.integration.test_callflow import (
+from tests.helpers.calls import (
     AIDN,
     DUTY_NOV_24,
     KOMMUNE,

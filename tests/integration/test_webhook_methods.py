@@ -12,7 +12,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from oncall.web import MAX_REQUEST_BYTES
-from tests.conftest import stored_keys
+from tests.helpers import stored_keys
 
 AIDN_INBOUND = "+4721000011"
 

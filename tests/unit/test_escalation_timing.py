@@ -14,7 +14,7 @@ from rotas.escalation import Plan, PlanStep, first_response_minutes
 from rotas.policy import PageStep, ResponseTarget, Rule
 from rotas.routing import decide
 from rotas.workingtime import deadline
-from tests.unit.test_config_errors import BASE, check, errors, mutate
+from tests.helpers.vendor_files import BASE, check, errors, mutate
 
 VENDORS = Path(__file__).resolve().parents[2] / "config" / "vendors"
 MINUTE = 60.0

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from oncall.masking import mask_text
-from tests.conftest import full_numbers
+from tests.helpers import full_numbers
 
 log = logging.getLogger("tests.masking")
 LOOKUP = "/2010-04-01/Accounts/AC0/Messages.json?To=%2B4790000123&PageSize=20"
