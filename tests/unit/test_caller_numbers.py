@@ -1,8 +1,10 @@
-"""caller_number and sms_eligible share one cached parse (rotas.phone._caller).
+"""Caller ids: caller_number gives a valid caller id in E.164 (None when withheld or invalid),
+and sms_eligible is True only for mobiles of the given countries; both agree with plain
+phonenumbers (the two functions share one cached parse, rotas.phone._caller).
 
-The expectations come from a reference written here with plain phonenumbers calls, the way
-the two functions read before they shared the parse: parse, is_valid_number and an E.164
-format for the caller id; region_code_for_number and number_type for the SMS check.
+The expectations come from a reference written here with plain phonenumbers calls: parse,
+is_valid_number and an E.164 format for the caller id; region_code_for_number and number_type
+for the SMS check.
 """
 
 from __future__ import annotations

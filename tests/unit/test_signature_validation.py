@@ -1,4 +1,6 @@
-"""oncall.signature.signed: one HMAC over the URL as configured, then twilio's full rules.
+"""Which webhook signatures oncall.web.signature.signed accepts: Twilio's over the URL as
+configured (one HMAC), else twilio's full rules (port 443 either way, JSON bodies by hash);
+anything else is refused.
 
 Signatures are computed here with twilio's RequestValidator.compute_signature (what Twilio
 does); hashes of JSON bodies with hashlib.
