@@ -16,17 +16,12 @@ from oncall.store.incidents import IncidentStore
 from tests.helpers.calls import (
     AIDN,
     AMIDO,
-    KOMMUNE,
     MOBILE_NO,
     MOBILE_SE,
     NIGHT,
-    local,
     new_sid,
     params,
-    run_call,
-    spoken,
     texts,
-    twiml_of,
     weekday_day,
     weekday_night,
     xml,
@@ -207,28 +202,6 @@ def test_load_returns_record_screening_and_sms_counts_in_the_same_answer(store, 
     assert (accepted, counts, known, taken) == (True, (2, 17), None, None)
     assert store.load("CA3", "1", (MOBILE_SE, now))[1:3] == (False, (0, 17))
     assert store.load("CA3", None)[1:3] == (False, (0, 0))
-
-
-# -- references -----------------------------------------------------------------------------------
-
-
-def test_references_count_per_vendor_and_are_read_digit_by_digit(at, app):
-    at(weekday_night(AIDN))
-    refs = [run_call(app, v, "3")[2]["reference"] for v in (AIDN, AMIDO, AIDN, KOMMUNE)]
-    assert refs == [
-        "AIDN-2026-000001", "AMIDO-2026-000001", "AIDN-2026-000002", "KOMMUNE-IKT-2026-000001",
-    ]  # fmt: skip
-    sim, transcript, record = run_call(app, AIDN, "3")
-    assert record["reference"] == "AIDN-2026-000003"
-    text = spoken(twiml_of(transcript, "/twilio/voice/menu"))
-    assert "A I D N, 2 0 2 6, 0 0 0 0 0 3" in text
-    assert "AIDN-2026" not in text  # never read as a word or a number
-
-
-def test_reference_year_is_the_vendors_local_year(at, app):
-    at(local(AIDN, 2027, 1, 1, 0, 30))  # New Year's Day in Oslo, still 2026 in UTC
-    record = run_call(app, AIDN, "3")[2]
-    assert record["reference"] == "AIDN-2027-000001"
 
 
 # -- save: the follow-up SMS is counted once per call ---------------------------------------------

@@ -1,5 +1,6 @@
 """The written route: channels and the reference are read out, then the call ends; the
-follow-up SMS is promised and sent only to Nordic mobiles. Signed webhooks, real Redis.
+follow-up SMS is promised and sent only to Nordic mobiles; references count per vendor and
+local year and are read digit by digit. Signed webhooks, real Redis.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tests.helpers.calls import (
     MOBILE_NO,
     MOBILE_SE,
     PINDENA,
+    local,
     queued,
     run_call,
     spelled_reference,
@@ -49,6 +51,28 @@ def test_written_route_reads_channels_and_reference_then_ends(
     assert len(transcript.steps) == 2
     assert len(queued(redis_client, SMS)) == 1
     assert queued(redis_client, PAGES) == []
+
+
+# -- references -----------------------------------------------------------------------------------
+
+
+def test_references_count_per_vendor_and_are_read_digit_by_digit(at, app):
+    at(weekday_night(AIDN))
+    refs = [run_call(app, v, "3")[2]["reference"] for v in (AIDN, AMIDO, AIDN, KOMMUNE)]
+    assert refs == [
+        "AIDN-2026-000001", "AMIDO-2026-000001", "AIDN-2026-000002", "KOMMUNE-IKT-2026-000001",
+    ]  # fmt: skip
+    sim, transcript, record = run_call(app, AIDN, "3")
+    assert record["reference"] == "AIDN-2026-000003"
+    text = spoken(twiml_of(transcript, "/twilio/voice/menu"))
+    assert "A I D N, 2 0 2 6, 0 0 0 0 0 3" in text
+    assert "AIDN-2026" not in text  # never read as a word or a number
+
+
+def test_reference_year_is_the_vendors_local_year(at, app):
+    at(local(AIDN, 2027, 1, 1, 0, 30))  # New Year's Day in Oslo, still 2026 in UTC
+    record = run_call(app, AIDN, "3")[2]
+    assert record["reference"] == "AIDN-2027-000001"
 
 
 # -- the follow-up SMS ----------------------------------------------------------------------------
