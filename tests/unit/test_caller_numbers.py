@@ -28,8 +28,8 @@ MOBILE_TYPES = (
 def reference_caller(raw: str | None) -> str | None:
     if raw is None or raw.strip().lower() in WITHHELD or not raw.strip().startswith("+"):
         return None
-    try:
-        parsed = phonenumbers.parse(raw, "NO")
+    try:  # no default region: "+00 31 ..." is not read as Norway's "00" international prefix
+        parsed = phonenumbers.parse(raw, None)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(parsed):
@@ -93,6 +93,7 @@ country_sets = st.sampled_from([NORDIC, ("NO",), ("SE", "FI"), ("GB", "US"), ()]
 @example(raw="+12015550123", countries=("US",))  # FIXED_LINE_OR_MOBILE
 @example(raw="+", countries=NORDIC)
 @example(raw="4790000123", countries=NORDIC)
+@example(raw="  +0031100000000\t", countries=NORDIC)  # a '+' then a 00 prefix: not E.164
 def test_caller_number_and_sms_eligible_agree_with_plain_phonenumbers(raw, countries):
     # the SMS check first, so the caller id is read from the cache it filled
     assert sms_eligible(raw, countries) == reference_sms(raw, countries)
@@ -115,6 +116,7 @@ def test_caller_number_and_sms_eligible_agree_with_plain_phonenumbers(raw, count
         ("90000123", None),
         ("004790000123", None),
         ("+4712", None),  # too short
+        ("+0031100000000", None),  # no country code starts with 0
         ("+447700900123", None),  # not a valid number
         ("anonymous", None), ("ANONYMOUS", None), ("restricted", None), ("", None),
         ("+266696687", None), (None, None), ("+", None), ("+abc", None),
