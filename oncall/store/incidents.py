@@ -13,8 +13,9 @@ from rotas.escalation import Plan
 from rotas.incident import Incident
 
 # Attach to the newest open incident of the vendor with the same or a more severe severity
-# whose last call is within the window; else create the new one. Atomic: a storm of
-# simultaneous calls opens one incident.
+# whose last call is within the window; else create the new one, in the vendor's index by
+# opening time too (KEYS[4], the weekly report). Atomic: a storm of simultaneous calls opens
+# one incident.
 _OPEN_OR_ATTACH = """
 local now, window, rank = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[3]) == 1 then return {ARGV[5], 0, 0} end
@@ -35,6 +36,7 @@ redis.call('HSET', KEYS[3], unpack(ARGV, 7))
 redis.call('SADD', KEYS[3] .. ':calls', ARGV[6])
 redis.call('ZADD', KEYS[1], now, ARGV[5])
 redis.call('ZADD', KEYS[2], now, ARGV[5])
+redis.call('ZADD', KEYS[4], now, ARGV[5])
 return {ARGV[5], 0, 1}
 """
 
@@ -103,7 +105,12 @@ class IncidentStore:
         }
         flat = [str(x) for kv in fields.items() for x in kv]
         found, attached, new = self._open(
-            keys=[keys.open_incidents(inc.vendor), keys.triggered(), keys.incident(inc.id)],
+            keys=[
+                keys.open_incidents(inc.vendor),
+                keys.triggered(),
+                keys.incident(inc.id),
+                keys.incidents_opened(inc.vendor),
+            ],
             args=[inc.opened_at, window_s, inc.rank, keys.incident_prefix(), inc.id, call, *flat],
         )
         return text(found), bool(attached), bool(new)

@@ -74,6 +74,12 @@ def open_incidents(vendor: str) -> str:
     return open_incidents_prefix() + vendor
 
 
+def incidents_opened(vendor: str) -> str:
+    """Sorted set of a vendor's incident ids by when they opened (epoch seconds): the weekly
+    report finds a week's incidents here. Written with the incident, atomically."""
+    return f"{PREFIX}:incidents:opened:{vendor}"
+
+
 def open_incidents_prefix() -> str:
     return f"{PREFIX}:incidents:open:"
 
