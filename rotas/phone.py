@@ -33,6 +33,8 @@ def mask(number: str | None) -> str:
     return ("+" if number.startswith("+") else "") + "*" * max(len(digits) - 3, 0) + keep
 
 
+# Countries whose mobile callers may get the follow-up SMS (the call flow and the report).
+SMS_COUNTRIES = ("NO", "SE", "DK", "FI")
 ANONYMOUS = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "+266696687"}
 _MOBILE_TYPES = (
     phonenumbers.PhoneNumberType.MOBILE,

@@ -12,11 +12,9 @@ from oncall.services.incidents import open_incident
 from oncall.services.jobs import enqueue_caller_sms
 from oncall.services.root import Services
 from oncall.store.calls import SmsAllowance, day_stamp, hour_stamp
-from rotas.phone import mask, sms_eligible
+from rotas.phone import SMS_COUNTRIES, mask, sms_eligible
 
 log = logging.getLogger(__name__)
-
-SMS_COUNTRIES = ("NO", "SE", "DK", "FI")
 
 
 def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | str:
