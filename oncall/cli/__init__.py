@@ -17,9 +17,12 @@ import pendulum
 from config.settings import Settings
 from oncall.cli import output as out
 from oncall.cli.demo import run_demo
+from oncall.cli.report_output import report_html, report_json, report_text
 from oncall.cli.serve import serve
 from oncall.cli.simulator import send_reply, simulate
+from oncall.clock import SystemClock
 from oncall.services.incidents import open_incident
+from oncall.services.report import weekly_report
 from oncall.services.vendors import (
     duplicate_claims,
     load_one,
@@ -39,6 +42,7 @@ from rotas.phone import caller_number
 from rotas.policy import VendorPolicy
 from rotas.routing import decide
 from rotas.timetable import coverage_gaps, timetable
+from rotas.weeks import parse_week
 from rotas.yamlsource import ConfigError
 
 MAX_CHECK_MONTHS = 60  # `check --months`: five years of coverage, a few seconds per vendor
@@ -124,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("incident", help="show an incident and its timeline")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("report", help="a vendor's weekly report: calls, incidents, pages")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--week", required=True, help="ISO week in the vendor's zone, e.g. 2026-W47")
+    p.add_argument("--format", choices=("text", "html", "json"), default="text")
+    p.add_argument("--out", help="write to this file (default: standard output)")
 
     sub.add_parser("demo", help="route sample calls for every vendor")
     sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
@@ -364,6 +374,29 @@ def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> 
     return 0
 
 
+RENDER = {"text": report_text, "json": report_json, "html": report_html}
+
+
+def cmd_report(args, settings: Settings) -> int:
+    policy = _vendor(settings, args.vendor)
+    try:
+        year, week = parse_week(args.week)
+    except ValueError as exc:
+        raise UsageError(f"--week: {exc}") from None
+    now = SystemClock().now()
+    report = weekly_report(connect(settings), settings, policy, year, week, now)
+    rendered = RENDER[args.format](report)
+    if not args.out:
+        print(rendered)
+        return 0
+    try:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(rendered if rendered.endswith("\n") else rendered + "\n")
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write {args.out}: {exc.strerror}") from None
+    return 0
+
+
 def cmd_demo(args, settings: Settings) -> int:
 
     return run_demo(settings)
@@ -383,6 +416,7 @@ COMMANDS = {
     "page": cmd_page,
     "reply": cmd_reply,
     "incident": cmd_incident,
+    "report": cmd_report,
     "demo": cmd_demo,
     "serve": cmd_serve,
 }
