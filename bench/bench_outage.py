@@ -34,6 +34,7 @@ from rq import Worker  # noqa: E402
 from rq.registry import FailedJobRegistry  # noqa: E402
 
 from config.settings import Settings  # noqa: E402
+from oncall.clock import SystemClock  # noqa: E402
 from oncall.services.incidents import open_incident  # noqa: E402
 from oncall.services.vendors import load_vendor  # noqa: E402
 from oncall.store import keys  # noqa: E402
@@ -100,6 +101,7 @@ def _measure(redis, fake, outage: float, settings: Settings) -> dict:
         policy,
         "kritisk",
         opened,
+        clock=SystemClock(),
         reference=f"KOMMUNE-IKT-{opened.year}-{int(opened.timestamp()) % 1000000:06d}",
         message="bench outage",
         desk="closed",

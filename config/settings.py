@@ -33,6 +33,12 @@ class Settings:
     sms_per_caller_per_day: int = 3  # follow-up SMS to one caller per vendor-local day
     sms_per_hour: int = 200  # follow-up SMS to all callers together (SMS-pumping fraud)
     page_retry_cap_s: float = 60.0  # an unsent page is retried at least this often (seconds)
+    # Follow-up SMS go only to mobiles of these countries (ISO 3166 codes; SMS-pumping fraud
+    # targets the rest).
+    sms_countries: tuple[str, ...] = ("NO", "SE", "DK", "FI")
+    # "system" (the real time), or "offset" (tests and the demo only: the system time plus an
+    # offset kept in Redis, which `python -m oncall clock advance` moves for every process).
+    clock: str = "system"
 
     @property
     def storm_window_s(self) -> int:
@@ -42,6 +48,8 @@ class Settings:
     def from_env(cls, env=None) -> Settings:
         env = os.environ if env is None else env
         fallback_number, problems = _fallback_number(env.get("ONCALL_FALLBACK_NUMBER"))
+        sms_countries, country_problems = _sms_countries(env.get("ONCALL_SMS_COUNTRIES"))
+        clock, clock_problems = _clock(env.get("ONCALL_CLOCK"), env.get("TWILIO_API_BASE"))
         return cls(
             config_dir=Path(env.get("ONCALL_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
             redis_url=env.get("REDIS_URL") or None,
@@ -55,7 +63,7 @@ class Settings:
             ),
             summary_minutes=int(env.get("ONCALL_SUMMARY_MINUTES") or cls.summary_minutes),
             fallback_number=fallback_number,
-            problems=problems,
+            problems=problems + country_problems + clock_problems,
             calls_per_caller_per_10_min=int(
                 env.get("ONCALL_CALLS_PER_CALLER_PER_10_MIN") or cls.calls_per_caller_per_10_min
             ),
@@ -66,6 +74,8 @@ class Settings:
             page_retry_cap_s=float(
                 env.get("ONCALL_PAGE_RETRY_CAP_SECONDS") or cls.page_retry_cap_s
             ),
+            sms_countries=sms_countries,
+            clock=clock,
         )
 
 
@@ -79,3 +89,29 @@ def _fallback_number(raw: str | None) -> tuple[str | None, tuple[str, ...]]:
         problem = f"{mask(raw.strip())} is not an E.164 number like +4721000022"
         return None, (f"ONCALL_FALLBACK_NUMBER: {problem}",)
     return number, ()
+
+
+def _sms_countries(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """ONCALL_SMS_COUNTRIES, e.g. "NO,SE": two-letter country codes. An invalid list is a
+    problem (logged at start-up) and the default applies."""
+    default = Settings.sms_countries
+    if not (raw or "").strip():
+        return default, ()
+    codes = tuple(c.strip().upper() for c in raw.split(",") if c.strip())
+    bad = [c for c in codes if len(c) != 2 or not c.isalpha() or not c.isascii()]
+    if bad or not codes:
+        problem = f"{', '.join(bad) or repr(raw)} is not a list of country codes like NO,SE"
+        return default, (f"ONCALL_SMS_COUNTRIES: {problem}; using {','.join(default)}",)
+    return codes, ()
+
+
+def _clock(raw: str | None, twilio_api_base: str | None) -> tuple[str, tuple[str, ...]]:
+    """ONCALL_CLOCK: "system" or "offset". The offset clock is for tests and the demo: it is
+    refused (system time, a logged problem) unless Twilio is a fake (TWILIO_API_BASE set)."""
+    value = (raw or "system").strip().lower()
+    if value not in ("system", "offset"):
+        return "system", (f"ONCALL_CLOCK: {raw!r} is neither 'system' nor 'offset'",)
+    if value == "offset" and not twilio_api_base:
+        problem = "'offset' is for tests and the demo (with TWILIO_API_BASE, a fake Twilio)"
+        return "system", (f"ONCALL_CLOCK: {problem}; using the system clock",)
+    return value, ()

@@ -63,13 +63,10 @@ def die_with_parent(parent: int) -> None:
 def child() -> None:
     os.register_at_fork(after_in_child=partial(die_with_parent, os.getpid()))  # the scheduler
     svc = services()  # one composition per process: vendors load before the first job
-    client, settings = svc.redis, svc.settings
-    threading.Thread(
-        target=_sweep_forever, args=(client, settings), daemon=True, name="sweep"
-    ).start()
+    threading.Thread(target=_sweep_forever, args=(svc,), daemon=True, name="sweep").start()
     worker = SimpleWorker(
         list(ALL),
-        connection=client,
+        connection=svc.redis,
         worker_ttl=WORKER_TTL,
         maintenance_interval=MAINTENANCE_INTERVAL,
         job_monitoring_interval=JOB_MONITORING_INTERVAL,
@@ -77,11 +74,11 @@ def child() -> None:
     worker.work(with_scheduler=True, logging_level="INFO")
 
 
-def _sweep_forever(client, settings) -> None:
+def _sweep_forever(svc) -> None:
     while True:
-        time.sleep(SWEEP_EVERY)
+        time.sleep(SWEEP_EVERY)  # real seconds; what is due is judged by svc.clock
         try:
-            escalation.sweep(client, settings)
+            escalation.sweep(svc)
         except Exception:  # Redis restarting: try again next round
             log.exception("sweep failed")
 

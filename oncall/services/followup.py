@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import pendulum
-
 from ivr import prompts
 from oncall.masking import mask_text
 from oncall.services.root import Services
@@ -33,7 +31,7 @@ def send_followup_sms(svc: Services, call_sid: str) -> str | None:
     sid = rt.telephony.send_sms(
         record["caller"], sender, followup_text(policy, record["reference"])
     )
-    note = {"at": pendulum.now("UTC").isoformat(), "step": "sms", "text": f"follow-up SMS {sid}"}
+    note = {"at": svc.clock.now().isoformat(), "step": "sms", "text": f"follow-up SMS {sid}"}
     store.save(call_sid, {"sms_sid": sid}, [(None, note)])
     log.info(mask_text(f"follow-up SMS {sid} to {record['caller']} for {record['reference']}"))
     return sid

@@ -26,6 +26,7 @@ def open_incident(
     severity_id: str,
     at,
     *,
+    clock,
     reference: str,
     caller: str = "",
     message: str = "",
@@ -36,7 +37,8 @@ def open_incident(
     """Open (or attach to) an incident; returns (incident id, attached). `desk` ("open" or
     "closed") picks the rule whose page plan applies; default: the desk's state at `at`.
     `covered` False: nobody is on duty, the lead is paged at once (see freeze_plan). Without
-    `call` it is a manual page: attached, its message goes on the incident's timeline."""
+    `call` it is a manual page: attached, its message goes on the incident's timeline.
+    `clock`: the services' clock (`at` may lie in the past: a manual page `--at`)."""
     sev = policy.severity(severity_id)
     desk_open = policy.calendar.is_open(at) if desk is None else desk == "open"
     rule = sev.open if desk_open else sev.closed
@@ -65,13 +67,13 @@ def open_incident(
         else:
             store.event(incident_id, now, f"call {reference} attached ({mask(caller)})")
         every = settings.summary_minutes * settings.escalation_minute
-        jobs.enqueue_summary(client, incident_id, now, every)
+        jobs.enqueue_summary(client, incident_id, now, every, clock=clock)
     elif not attached:  # also on a retry: the job ids are unique, a lost enqueue comes back
         if new:
             store.event(incident_id, now, f"opened: {inc.message}")
         first = inc.plan.step_at(0)
         if first is not None and first.after == 0:  # step 0 pages now: skip a job hop
             for index in range(len(first.targets)):
-                jobs.enqueue_page(client, incident_id, 0, index)
+                jobs.enqueue_page(client, incident_id, 0, index, clock=clock)
         jobs.enqueue_escalation(client, incident_id, 0)
     return incident_id, attached

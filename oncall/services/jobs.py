@@ -3,13 +3,20 @@
 Job ids make enqueueing idempotent: a retried webhook or a re-run job enqueues the same id,
 and RQ's `unique=True` refuses the duplicate (rq >= 2.8; ids hold letters, digits, '_' and
 '-'). Numbers never go into ids or arguments: RQ logs and keeps both.
+
+Times (`at`) are epoch seconds by the services' clock. RQ's scheduler runs on the system
+time, so a job due at `at` is scheduled as far ahead of the system time as `at` lies ahead
+of the clock. After the offset clock is fast-forwarded (tests, the demo), a job already
+scheduled still fires at its old system time, later than the clock says it is due: the
+sweep runs escalation steps and pages by the clock instead (escalation.enqueue_due), and the
+fencing step (escalation) or the attempt's run number (pages) makes the late timer a no-op.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue, Retry
@@ -42,8 +49,11 @@ def job_id(*parts) -> str:
     return "-".join(re.sub(r"[^A-Za-z0-9_]", "_", str(p)) for p in parts)
 
 
-def _enqueue(client: redis.Redis, queue: str, func: str, jid: str, *args, at=None) -> bool:
-    """True if enqueued now, False if that job id already exists. `at`: epoch seconds."""
+def _enqueue(
+    client: redis.Redis, queue: str, func: str, jid: str, *args, at=None, clock=None
+) -> bool:
+    """True if enqueued now, False if that job id already exists. `at`: epoch seconds by
+    `clock` (None: at once)."""
     q = Queue(queue, connection=client)
     job = q.create_job(
         func,
@@ -54,13 +64,20 @@ def _enqueue(client: redis.Redis, queue: str, func: str, jid: str, *args, at=Non
         timeout=JOB_TIMEOUT,
     )
     try:
-        if at is None or at <= datetime.now(UTC).timestamp():
+        delay = None if at is None else at - clock.now().timestamp()
+        if delay is None or delay <= 0:
             q.enqueue_job(job, unique=True)
         else:  # enqueue_at ignores unique=True: schedule the created job uniquely
-            q.schedule_job(job, datetime.fromtimestamp(at, UTC), unique=True)
+            q.schedule_job(job, system_time_in(delay), unique=True)
     except DuplicateJobError:
         return False
     return True
+
+
+def system_time_in(seconds: float) -> datetime:
+    """The system time `seconds` from now: when RQ's scheduler (which runs on the system
+    time, whatever the services' clock says) must release a job due that far ahead."""
+    return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
 def enqueue_caller_sms(client: redis.Redis, call_sid: str) -> bool:
@@ -70,13 +87,20 @@ def enqueue_caller_sms(client: redis.Redis, call_sid: str) -> bool:
 
 
 def enqueue_escalation(
-    client: redis.Redis, incident_id: str, step: int, at: float | None = None, *, now: bool = False
+    client: redis.Redis,
+    incident_id: str,
+    step: int,
+    at: float | None = None,
+    *,
+    now: bool = False,
+    clock=None,
 ) -> bool:
-    """Run escalation step `step` of the incident at `at` (epoch s; None: at once). `now`:
-    an extra, immediate run (ESC reply, failed delivery) beside the scheduled one; the
-    incident's fencing step makes whichever runs second a no-op."""
+    """Run escalation step `step` of the incident at `at` (epoch s by `clock`; None: at
+    once). `now`: an extra, immediate run (ESC reply, failed delivery, the sweep) beside the
+    scheduled one; the incident's fencing step makes whichever runs second a no-op."""
     jid = job_id("esc", incident_id, step, "now" if now else "due")
-    return _enqueue(client, PAGES, "workers.escalation.escalate", jid, incident_id, step, at=at)
+    func = "workers.escalation.escalate"
+    return _enqueue(client, PAGES, func, jid, incident_id, step, at=at, clock=clock)
 
 
 PAGE_FUNCS = {"page": "workers.paging.send_page", "voice": "workers.paging.call_page"}
@@ -89,18 +113,22 @@ def page_job_id(page: Page, run: int = 0) -> str:
     return job_id(*parts) if run == 0 else job_id(*parts, f"r{run}")
 
 
-def enqueue_page_run(client: redis.Redis, page: Page, run: int = 0, at: float | None = None):
-    """Run `run` of a page, at `at` (epoch s; None: now). Run 0 also puts the page in the
-    unsent index, so that even a job lost before its first run is found by the sweep."""
+def enqueue_page_run(
+    client: redis.Redis, page: Page, run: int = 0, at: float | None = None, *, clock
+) -> bool:
+    """Run `run` of a page, at `at` (epoch s by `clock`; None: now). Run 0 also puts the
+    page in the unsent index, so that even a job lost before its first run is found by the
+    sweep."""
     if run == 0:
-        Attempts(client).expect(page, datetime.now(UTC).timestamp() + JOB_TIMEOUT)
+        Attempts(client).expect(page, clock.now().timestamp() + JOB_TIMEOUT)
     args = (page.incident_id, page.step, page.index, run)
-    return _enqueue(client, PAGES, PAGE_FUNCS[page.kind], page_job_id(page, run), *args, at=at)
+    jid = page_job_id(page, run)
+    return _enqueue(client, PAGES, PAGE_FUNCS[page.kind], jid, *args, at=at, clock=clock)
 
 
-def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int) -> bool:
+def enqueue_page(client: redis.Redis, incident_id: str, step: int, index: int, *, clock) -> bool:
     """Page target `index` of plan step `step` (numbers are read from the frozen plan)."""
-    return enqueue_page_run(client, Page("page", incident_id, step, index))
+    return enqueue_page_run(client, Page("page", incident_id, step, index), clock=clock)
 
 
 def retry_delay(tries: int, cap: float, base: float = 2.0) -> float:
@@ -110,9 +138,12 @@ def retry_delay(tries: int, cap: float, base: float = 2.0) -> float:
     return nominal * random.uniform(0.7, 1.0)
 
 
-def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: float) -> bool:
-    """At most one "+N more calls" SMS per window of `every_s` seconds. A call whose window's
-    summary already ran (RQ fires up to a second early) is counted in the next window's."""
+def enqueue_summary(
+    client: redis.Redis, incident_id: str, now: float, every_s: float, *, clock
+) -> bool:
+    """At most one "+N more calls" SMS per window of `every_s` seconds (`now`: the call's
+    time by `clock`). A call whose window's summary already ran (RQ fires up to a second
+    early) is counted in the next window's."""
     window = int(now // every_s)
     for w in (window, window + 1):
         if _enqueue(
@@ -122,15 +153,17 @@ def enqueue_summary(client: redis.Redis, incident_id: str, now: float, every_s: 
             job_id("summary", incident_id, w),
             incident_id,
             at=(w + 1) * every_s,
+            clock=clock,
         ):
             return True
     return False
 
 
 def enqueue_lead_notice(
-    client: redis.Redis, incident_id: str, key: str, text: str, run: int = 0, at=None
+    client: redis.Redis, incident_id: str, key: str, text: str, run: int = 0, at=None, clock=None
 ) -> bool:
-    """Tell the incident's lead something, once per `key` (`run` > 0: a retry, at `at`)."""
+    """Tell the incident's lead something, once per `key` (`run` > 0: a retry, at `at` by
+    `clock`)."""
     parts = ("lead", incident_id, key) + ((f"r{run}",) if run else ())
     return _enqueue(
         client,
@@ -142,9 +175,12 @@ def enqueue_lead_notice(
         text,
         run,
         at=at,
+        clock=clock,
     )
 
 
-def enqueue_voice_page(client: redis.Redis, incident_id: str, step: int, index: int) -> bool:
+def enqueue_voice_page(
+    client: redis.Redis, incident_id: str, step: int, index: int, *, clock
+) -> bool:
     """Call the engineer and read the page (SMS could not be sent)."""
-    return enqueue_page_run(client, Page("voice", incident_id, step, index))
+    return enqueue_page_run(client, Page("voice", incident_id, step, index), clock=clock)

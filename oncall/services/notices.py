@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 
-import pendulum
-
 from oncall.services import jobs
 from oncall.services.pages import describe, sender
 from oncall.services.root import Services
@@ -16,10 +14,6 @@ from oncall.store.incidents import IncidentStore
 from rotas.incident import fit
 
 log = logging.getLogger(__name__)
-
-
-def now() -> float:
-    return pendulum.now("UTC").timestamp()
 
 
 def send_summary(svc: Services, incident_id: str) -> str:
@@ -44,7 +38,8 @@ def send_summary(svc: Services, incident_id: str) -> str:
     )
     for target in paged.values():
         rt.telephony.send_sms(target.phone, sender(policy, target), body)
-    store.event(incident_id, now(), f"summary +{count} calls to {len(paged)} engineer(s)")
+    now = svc.clock.now().timestamp()
+    store.event(incident_id, now, f"summary +{count} calls to {len(paged)} engineer(s)")
     return "sent"
 
 
@@ -68,7 +63,8 @@ def notify_lead(svc: Services, incident_id: str, key: str, text: str, run: int =
         log.warning(
             "lead notice %s/%s try %d failed (%s)", incident_id, key, run + 1, describe(exc)
         )
-        jobs.enqueue_lead_notice(client, incident_id, key, text, run + 1, now() + delay)
+        at = svc.clock.now().timestamp() + delay
+        jobs.enqueue_lead_notice(client, incident_id, key, text, run + 1, at, clock=svc.clock)
         return "retrying"
-    store.event(incident_id, now(), f"lead {lead.name} told ({key}): {sid}")
+    store.event(incident_id, svc.clock.now().timestamp(), f"lead {lead.name} told ({key}): {sid}")
     return sid

@@ -62,8 +62,8 @@ class _Run:
         return self.store.redis
 
 
-def _now() -> float:
-    return pendulum.now("UTC").timestamp()
+def _now(svc: Services) -> float:
+    return svc.clock.now().timestamp()
 
 
 def _begin(svc: Services, page: Page, run: int) -> _Run | str:
@@ -80,7 +80,7 @@ def _begin(svc: Services, page: Page, run: int) -> _Run | str:
         return "not needed"  # acknowledged or resolved before this page went out
     target = plan_step.targets[page.index]
     key = page.key(target.phone)
-    claim = attempts.claim(page, key, run, _now(), HOLD)
+    claim = attempts.claim(page, key, run, _now(svc), HOLD)
     if claim.outcome != "claimed":
         return claim.outcome  # sent or failed already, a newer run owns it, or one is sending
     return _Run(rt, store, attempts, page, run, inc, target, key, claim)
@@ -98,7 +98,7 @@ def send_page(svc: Services, incident_id: str, step: int, index: int, run: int =
             return _try_later(r, Event.AMBIGUOUS, exc)
         if sid:
             return _sent(r, sid, "found at Twilio")
-    r.store.mark_paged(incident_id, r.target.phone, _now())  # replies from this phone find it
+    r.store.mark_paged(incident_id, r.target.phone, _now(r.rt))  # replies from this phone find it
     policy = r.rt.vendors[r.inc.vendor]
     body = _text(policy, r.inc, r.target, token)
     try:
@@ -106,7 +106,7 @@ def send_page(svc: Services, incident_id: str, step: int, index: int, run: int =
             r.target.phone,
             sender(policy, r.target),
             body,
-            status_callback=_status_url(r.rt.settings),
+            status_callback=r.rt.urls.status(),
         )
     except Exception as exc:  # incl. a timeout, a refused or dropped connection
         return _failed(r, exc)
@@ -114,7 +114,7 @@ def send_page(svc: Services, incident_id: str, step: int, index: int, run: int =
 
 
 def _sent(r: _Run, sid: str, how: str) -> str:
-    now = _now()
+    now = _now(r.rt)
     r.attempts.sent(r.page, r.key, sid)
     what = r.page.label
     r.store.event(r.inc.id, now, f"{what} {how} to {r.target.name} ({mask(r.target.phone)}): {sid}")
@@ -161,11 +161,11 @@ def _failed(r: _Run, exc: Exception) -> str:
 
 def _try_later(r: _Run, event: Event, exc: Exception) -> str:
     """This try failed: the next run owns the page after a capped, jittered backoff."""
-    now, tries, why = _now(), r.claim.tries, describe(exc)
+    now, tries, why = _now(r.rt), r.claim.tries, describe(exc)
     delay = jobs.retry_delay(tries, r.rt.settings.page_retry_cap_s)
     if not r.attempts.reschedule(r.page, r.key, r.run, event, now + delay, now, why):
         return "taken over"  # the sweep gave the page to a newer run meanwhile
-    jobs.enqueue_page_run(r.client, r.page, r.run + 1, at=now + delay)
+    jobs.enqueue_page_run(r.client, r.page, r.run + 1, at=now + delay, clock=r.rt.clock)
     what = r.page.label
     log.warning("%s %s/%d try %d failed (%s)", what, r.inc.id, r.page.step, tries, why)
     if tries <= MAX_TRIES or tries % 10 == 0:
@@ -174,7 +174,7 @@ def _try_later(r: _Run, event: Event, exc: Exception) -> str:
         )
     if r.page.kind == "page" and tries == MAX_TRIES:
         r.store.event(r.inc.id, now, f"page failed {tries} times; calling {r.target.name} as well")
-        jobs.enqueue_voice_page(r.client, r.inc.id, r.page.step, r.page.index)
+        jobs.enqueue_voice_page(r.client, r.inc.id, r.page.step, r.page.index, clock=r.rt.clock)
     return "retrying"
 
 
@@ -189,7 +189,7 @@ def _rejected(r: _Run, exc: TwilioRestException) -> str:
     )
     if r.page.kind == "voice":
         what = f"cannot be called (Twilio error {exc.code})"
-    r.store.event(inc.id, _now(), f"{r.page.kind} to {target.name} failed: {what}")
+    r.store.event(inc.id, _now(r.rt), f"{r.page.kind} to {target.name} failed: {what}")
     jobs.enqueue_lead_notice(
         r.client,
         inc.id,
@@ -199,8 +199,8 @@ def _rejected(r: _Run, exc: TwilioRestException) -> str:
     if r.page.kind == "voice":
         return "failed"
     if exc.code == STOPPED:
-        jobs.enqueue_voice_page(r.client, inc.id, step, r.page.index)
-    escalate_now(r.client, inc.id, f"page to {target.name} failed", failed_step=step)
+        jobs.enqueue_voice_page(r.client, inc.id, step, r.page.index, clock=r.rt.clock)
+    escalate_now(r.rt, inc.id, f"page to {target.name} failed", step + 1, failed=True)
     return "failed"
 
 
@@ -222,7 +222,7 @@ def call_page(svc: Services, incident_id: str, step: int, index: int, run: int =
         return r
     policy = r.rt.vendors[r.inc.vendor]
     text = _text(policy, r.inc, r.target, f"{incident_id}/{step}")
-    ack_url = f"{r.rt.settings.public_base_url}/twilio/page-ack?incident={incident_id}"
+    ack_url = r.rt.urls.page_ack(incident_id)
     twiml = voice_page_twiml(text, r.target.language, ack_url)
     try:
         sid = r.rt.telephony.place_call(r.target.phone, sender(policy, r.target), twiml)
@@ -247,10 +247,6 @@ def _text(policy, inc, target, token: str) -> str:
 
 def sender(policy, target) -> str:
     return policy.inbound[0] if policy.inbound else target.phone
-
-
-def _status_url(settings) -> str:
-    return f"{settings.public_base_url}/twilio/status"
 
 
 def describe(exc) -> str:

@@ -20,8 +20,9 @@ from oncall.store.incidents import IncidentStore
 log = logging.getLogger(__name__)
 
 
-def retry_unsent(client: redis.Redis, now: float, before: float) -> list[str]:
-    """Take over unsent pages due for a look before `before`; the pages taken over."""
+def retry_unsent(client: redis.Redis, now: float, before: float, *, clock) -> list[str]:
+    """Take over unsent pages due for a look before `before` (`now`, `before`: epoch s by
+    the services' `clock`); the pages taken over."""
     attempts, store = Attempts(client), IncidentStore(client)
     taken = []
     for page in attempts.overdue(before):
@@ -39,7 +40,7 @@ def retry_unsent(client: redis.Redis, now: float, before: float) -> list[str]:
             continue  # waiting for a free worker: it will run
         new = attempts.take_over(page, key, run, now + jobs.JOB_TIMEOUT)
         if new is not None:
-            jobs.enqueue_page_run(client, page, new)
+            jobs.enqueue_page_run(client, page, new, clock=clock)
             taken.append(page.member)
     if taken:
         log.warning("sweep took over %d unsent page(s): %s", len(taken), taken)

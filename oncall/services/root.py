@@ -34,7 +34,7 @@ class Services:
     vendors: dict[str, VendorPolicy]
     by_number: dict[str, VendorPolicy]  # inbound E.164 number -> vendor
     incidents: IncidentStore
-    url: Callable[..., str]  # url(step, **query): the absolute URL of a voice webhook
+    urls: CallbackUrls  # every URL Twilio calls back
     config_errors: int = 0  # vendor file problems at start-up (each logged)
     caps_warned: set = field(default_factory=set)  # SMS caps this process has warned about
 
@@ -55,8 +55,13 @@ class Services:
                     f"fallback to {self.settings.fallback_number or 'voicemail'}"
                 )
             )
-        action = self.url("fallback")
+        action = self.urls.fallback()
         return steps.fallback(policy, call, self.settings.fallback_number, action)
+
+    @property
+    def url(self) -> Callable[..., str]:
+        """url(step, **query): the absolute URL of a voice webhook (what ivr's steps take)."""
+        return self.urls.voice
 
     @cached_property
     def telephony(self) -> Telephony:
@@ -80,13 +85,30 @@ class Services:
             vendors,
             by_number,
             IncidentStore(client),
-            voice_urls(settings.public_base_url),
+            CallbackUrls(settings.public_base_url),
             config_errors=len(registry.errors),
         )
 
 
-def voice_urls(base: str) -> Callable[..., str]:
-    def url(step: str, **query) -> str:
-        return f"{base}/twilio/voice/{step}" + (f"?{urlencode(query)}" if query else "")
+@dataclass(frozen=True)
+class CallbackUrls:
+    """The URLs Twilio calls back, all built here from PUBLIC_BASE_URL (the signature of each
+    request is checked against exactly this URL)."""
 
-    return url
+    base: str  # settings.public_base_url, without a trailing slash
+
+    def voice(self, step: str, **query) -> str:
+        """A voice step: the IVR's Gather, Dial, Record ("recorded") and Redirect actions."""
+        return f"{self.base}/twilio/voice/{step}" + (f"?{urlencode(query)}" if query else "")
+
+    def fallback(self) -> str:
+        """The fallback answer's own action (its recording or its dial)."""
+        return self.voice("fallback")
+
+    def status(self) -> str:
+        """The message status callback of every page SMS."""
+        return f"{self.base}/twilio/status"
+
+    def page_ack(self, incident_id: str) -> str:
+        """The voice page's <Gather> action: 1 acknowledges `incident_id`."""
+        return f"{self.base}/twilio/page-ack?{urlencode({'incident': incident_id})}"

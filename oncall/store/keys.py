@@ -143,3 +143,9 @@ def inbound_owners() -> str:
     """Hash: inbound E.164 number -> the vendor that answered it at the last start-up (who
     keeps a number that two files claim)."""
     return f"{PREFIX}:vendor:inbound-owners"
+
+
+def clock_offset() -> str:
+    """String: seconds the offset clock runs ahead of the system clock (tests and the demo
+    fast-forward every process at once; ONCALL_CLOCK=offset)."""
+    return f"{PREFIX}:clock:offset"

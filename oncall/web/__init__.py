@@ -8,7 +8,7 @@ from flask import Flask
 
 from config.settings import Settings
 from oncall import masking
-from oncall.clock import SystemClock
+from oncall.clock import clock_for
 from oncall.services.root import Services
 from oncall.store import redisconn
 from oncall.web import webhooks
@@ -20,7 +20,8 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings | None = None, *, clock=None, redis_client=None) -> Flask:
-    """The web app, configured from the environment unless `settings` is given."""
+    """The web app, configured from the environment unless `settings` is given; its clock
+    is the one the settings choose (ONCALL_CLOCK) unless `clock` is given."""
     settings = settings or Settings.from_env()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -30,7 +31,8 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     client = redis_client if redis_client is not None else redisconn.connect(settings)
     # Never raises: a bad vendor file is served from its last good version or left out.
-    svc = app.extensions["oncall"] = Services.build(settings, clock or SystemClock(), client)
+    clock = clock or clock_for(settings, client)
+    svc = app.extensions["oncall"] = Services.build(settings, clock, client)
     _log_settings(settings)
     app.register_blueprint(webhooks.bp)
 
@@ -45,6 +47,8 @@ def _log_settings(settings: Settings) -> None:
     log = logging.getLogger("oncall")
     for problem in settings.problems:
         log.error("settings: %s", problem)
+    if settings.clock == "offset":
+        log.warning("settings: ONCALL_CLOCK=offset: time is moved from Redis (tests, demo)")
     if not settings.fallback_number:
         log.warning(
             "settings: no ONCALL_FALLBACK_NUMBER: a call to a number no vendor answers "

@@ -12,7 +12,7 @@ from oncall.services.incidents import open_incident
 from oncall.services.jobs import enqueue_caller_sms
 from oncall.services.root import Services
 from oncall.store.calls import SmsAllowance, day_stamp, hour_stamp
-from rotas.phone import SMS_COUNTRIES, mask, sms_eligible
+from rotas.phone import mask, sms_eligible
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     now = svc.clock.now()
     dialled = svc.by_number.get(call.to)
     sms_for = open_for = None
-    if step == "menu" and dialled and sms_eligible(call.caller, SMS_COUNTRIES):
+    if step == "menu" and dialled and sms_eligible(call.caller, svc.settings.sms_countries):
         sms_for = (call.caller, now.in_timezone(dialled.zone))
     if step in ("menu", "recorded"):  # storms; a rate-limited caller's recording
         since = now.timestamp() - svc.settings.storm_window_s
@@ -123,6 +123,7 @@ def _incident(svc: Services, sid: str, ctx: steps.Context, caller, e, out: _Resu
         ctx.policy,
         e.data["severity"],
         ctx.now,
+        clock=svc.clock,
         reference=ctx.reference,
         caller=caller or "",
         desk=e.data["desk"],

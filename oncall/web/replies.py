@@ -130,7 +130,7 @@ def _apply(svc, store: IncidentStore, inbound: Inbound, inc, command, who, lang)
         return reply_text("already_resolved", lang, id=inc.id)
     if inc.state == "triggered" and inc.step > from_step:
         return reply_text("escalated", lang, id=inc.id)  # this SMS's escalation already ran
-    if escalate_now(svc.redis, inc.id, f"{who} asked to escalate"):
+    if escalate_now(svc, inc.id, f"{who} asked to escalate", from_step):
         return reply_text("escalated", lang, id=inc.id)
     return reply_text("not_escalating", lang, id=inc.id)
 
@@ -218,6 +218,6 @@ def _escalate_failed(svc: Services, incident_id: str, step: int, why: str, now: 
     if not failure_escalates(step, inc.state, inc.step):
         store.event(incident_id, now, f"{why}: step {step} is no longer current, no escalation")
     elif store.once(incident_id, f"page-failed-{step}"):
-        escalate_now(svc.redis, incident_id, why, failed_step=step)
+        escalate_now(svc, incident_id, why, step + 1, failed=True)
     else:
         store.event(incident_id, now, f"{why}: step {step} already escalated early")

@@ -32,3 +32,15 @@ def arrivals(closed_desk_stack):
     a = Arrivals(closed_desk_stack.fake)
     yield a
     a.stop()
+
+
+@pytest.fixture
+def offset_stack(redis_client, tmp_path):
+    """`closed_desk_stack` in real policy minutes (ONCALL_ESCALATION_MINUTE=60) on the offset
+    clock: a test moves time with `stack.advance(minutes)` instead of sleeping."""
+    config_dir = closed_desk_config(tmp_path / "vendors")
+    with running_stack(
+        redis_client, config_dir=config_dir, minute=60.0, graceful=False, clock="offset"
+    ) as s:
+        s.wait_ready()
+        yield s

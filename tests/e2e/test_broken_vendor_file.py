@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from bench.processes import free_port
 from config.settings import DEFAULT_CONFIG_DIR
+from oncall.clock import SystemClock
 from oncall.services.incidents import open_incident
 from oncall.services.vendors import load_vendor
 from oncall.store import keys
@@ -161,6 +162,7 @@ def test_a_yaml_typo_in_one_file_stops_no_other_vendor_and_nothing_crash_loops(
             policy,
             "a",
             pendulum.now(policy.tz),
+            clock=SystemClock(),
             reference="AIDN-2026-990001",
             message="broken config e2e",
             desk="closed",

@@ -91,7 +91,7 @@ def test_a_page_survives_a_twilio_outage_and_goes_out_once_saying_how_late(redis
             return [
                 m
                 for m in stack.sms_to(drift)
-                if f"page to {primary_name} went out" in m["body"] and " late" in m["body"]
+                if f": page to {primary_name} went out" in m["body"] and " late" in m["body"]
             ]
 
         wait_for(late_notices, what="the lead's lateness SMS")
@@ -203,6 +203,7 @@ def test_an_incident_opened_an_hour_ago_pages_only_the_current_step_now(redis_cl
                 policy,
                 "a",
                 past,
+                clock=stack.clock,
                 reference="AIDN-2026-990401",
                 caller="+4790000123",
                 desk="closed",

@@ -1,22 +1,21 @@
 """A page goes out through a real worker, and an SMS reply acknowledges it."""
 
-import pendulum
-
 from oncall.services.incidents import open_incident
 from oncall.services.vendors import load_vendor
 from oncall.store.incidents import IncidentStore
 from tests.helpers.stack import wait_for
 
 
-def test_page_then_ack_stops_the_escalation(stack):
+def test_page_then_ack_stops_the_escalation(offset_stack):
+    stack = offset_stack
     policy = load_vendor(stack.settings.config_dir, "aidn")
-    now = pendulum.now("UTC")
     incident_id, attached = open_incident(
         stack.redis,
         stack.settings,
         policy,
         "a",
-        now,
+        stack.clock.now(),
+        clock=stack.clock,
         reference="AIDN-2026-900001",
         caller="+4790000123",
         desk="closed",
@@ -32,7 +31,6 @@ def test_page_then_ack_stops_the_escalation(stack):
     assert reply.status_code == 200 and f"{incident_id} er kvittert" in reply.text
     assert store.load(incident_id).state == "acknowledged"
     secondary = store.load(incident_id).plan.step_at(1).targets[0].phone
-    import time
-
-    time.sleep(15 * stack.settings.escalation_minute + 2)  # past step 1 (10 min) and more
+    assert stack.advance(minutes=15) == []  # past step 1 (10 min) and more: nothing due
+    stack.idle()
     assert stack.sms_to(secondary) == []

@@ -46,6 +46,7 @@ def test_a_replayed_escalate_escalates_one_step_and_the_lead_hears_nothing(close
         policy,
         "a",
         pendulum.now("UTC"),
+        clock=stack.clock,
         reference="AIDN-2026-909001",
         desk="closed",
     )

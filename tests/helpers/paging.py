@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pendulum
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
@@ -54,13 +53,14 @@ def open_aidn_a(stack, reference: str, settings=None, caller: str = "+4790000123
     """An aidn A incident with the closed-desk plan (primary, +10m secondary, +20m drift),
     opened now; returns (incident, opened_at epoch)."""
     policy = load_vendor(stack.settings.config_dir, "aidn")
-    at = pendulum.now("UTC")
+    at = stack.clock.now()
     incident_id, attached = open_incident(
         stack.redis,
         settings or stack.settings,
         policy,
         "a",
         at,
+        clock=stack.clock,
         reference=reference,
         caller=caller,
         desk="closed",

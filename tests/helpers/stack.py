@@ -4,7 +4,9 @@
   Twilio's signed status callbacks and inbound SMS reach it and validate);
 - the fake Twilio REST API in a thread, signing with the same auth token;
 - `python -m workers.run` (supervisor + SimpleWorker with scheduler + sweep) as a real
-  subprocess, with escalation minutes shortened by configuration (ONCALL_ESCALATION_MINUTE).
+  subprocess, with escalation minutes shortened by configuration (ONCALL_ESCALATION_MINUTE),
+  or, in `offset_stack`, real minutes and the offset clock (ONCALL_CLOCK=offset) that the
+  test fast-forwards for web and worker alike (`Stack.advance`) instead of sleeping.
 
 `stack` runs the shipped vendor files. `closed_desk_stack` runs copies of them in which the
 aidn and itsl desks are shut by a vendor closure around today, so their closed-desk plans
@@ -32,7 +34,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from config.settings import DEFAULT_CONFIG_DIR, Settings
-from oncall.clock import SystemClock
+from oncall.services.escalation import fast_forward
 from oncall.store.redisconn import url_of
 from oncall.web import create_app
 from tests.fake_twilio import FakeTwilio
@@ -97,8 +99,43 @@ class Stack:
             "PUBLIC_BASE_URL": self.base_url,
             "ONCALL_ESCALATION_MINUTE": str(self.settings.escalation_minute),
             "ONCALL_CONFIG_DIR": str(self.settings.config_dir),
+            "ONCALL_CLOCK": self.settings.clock,
             "PYTHONUNBUFFERED": "1",
         }
+
+    def advance(self, minutes: float) -> list[str]:
+        """Fast-forward the offset clock of web and worker (`python -m oncall clock advance`),
+        once the worker is idle (a step that runs while the clock jumps counts as run late,
+        and keeps the next step its full delay from then); the incidents whose next step
+        became due, enqueued at once."""
+        self.idle()
+        return fast_forward(self.app.extensions["oncall"], minutes * 60)
+
+    def idle(self, timeout: float = 15.0) -> None:
+        """Wait until the worker has had nothing queued or running on any queue for two
+        polls in a row (a job is in neither list for an instant as it is taken)."""
+        from rq import Queue
+        from rq.registry import StartedJobRegistry
+
+        def quiet() -> bool:
+            return all(
+                len(Queue(q, connection=self.redis)) == 0
+                and StartedJobRegistry(q, connection=self.redis).count == 0
+                for q in ("pages", "sms")
+            )
+
+        def idle() -> bool:
+            if not quiet():
+                return False
+            time.sleep(0.05)
+            return quiet()
+
+        wait_for(idle, timeout=timeout, what="the worker to be idle")
+
+    @property
+    def clock(self):
+        """The web app's clock (the one the worker uses too: same settings, same Redis)."""
+        return self.app.extensions["oncall"].clock
 
     def sms_to(self, number: str) -> list[dict]:
         return self.fake.messages_to(number)
@@ -141,6 +178,7 @@ def running_stack(
     minute: float = MINUTE,
     graceful: bool = True,
     worker_env: dict | None = None,
+    clock: str = "system",
 ):
     """Fake Twilio + web app + one worker supervisor (`worker_env`: extra environment for
     it); everything stopped on exit (the workers killed outright unless `graceful`: Redis is
@@ -154,11 +192,12 @@ def running_stack(
         twilio_api_base=fake.base_url,
         escalation_minute=minute,
         config_dir=config_dir or DEFAULT_CONFIG_DIR,
+        clock=clock,
     )
     server = make_server("127.0.0.1", 0, None, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     settings = replace(settings, public_base_url=base_url)
-    app = create_app(settings, clock=SystemClock(), redis_client=redis_client)
+    app = create_app(settings, redis_client=redis_client)  # the clock the settings choose
     server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True, name="e2e-web")
     thread.start()

@@ -40,7 +40,14 @@ def paged_incident(app, redis_client):
         svc = app.extensions["oncall"]
         policy = load_vendor(svc.settings.config_dir, "aidn")
         incident_id, _ = open_incident(
-            redis_client, svc.settings, policy, "a", NIGHT, reference=reference, desk="closed"
+            redis_client,
+            svc.settings,
+            policy,
+            "a",
+            NIGHT,
+            clock=svc.clock,
+            reference=reference,
+            desk="closed",
         )
         store = IncidentStore(redis_client)
         engineer = store.load(incident_id).plan.step_at(0).targets[0].phone

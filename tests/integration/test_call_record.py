@@ -134,7 +134,14 @@ def _open(app, redis_client, vendor: str, severity: str, at, reference: str) -> 
     svc = app.extensions["oncall"]
     policy = load_vendor(svc.settings.config_dir, vendor)
     incident_id, attached = open_incident(
-        redis_client, svc.settings, policy, severity, at, reference=reference, desk="closed"
+        redis_client,
+        svc.settings,
+        policy,
+        severity,
+        at,
+        clock=svc.clock,
+        reference=reference,
+        desk="closed",
     )
     assert not attached
     return incident_id

@@ -5,9 +5,12 @@ local year and are read digit by digit. Signed webhooks, real Redis.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from oncall.services.jobs import PAGES, SMS
+from oncall.web import create_app
 from tests.helpers.calls import (
     AIDN,
     AMIDO,
@@ -99,6 +102,16 @@ def test_follow_up_sms_only_for_nordic_mobiles(caller, sms, at, app, redis_clien
     if sms:
         assert jobs[0].args == (sim.sid,)
         assert jobs[0].func_name == "workers.followup.send_followup_sms"
+
+
+def test_the_countries_that_get_a_follow_up_sms_are_a_setting(at, settings, clock, redis_client):
+    at(weekday_day(AIDN))
+    norway_only = replace(settings, sms_countries=("NO",))  # ONCALL_SMS_COUNTRIES=NO
+    app = create_app(norway_only, clock=clock, redis_client=redis_client)
+    run_call(app, AIDN, "3", caller=MOBILE_SE)
+    assert queued(redis_client, SMS) == []
+    sim = run_call(app, AIDN, "3", caller=MOBILE_NO)[0]
+    assert [j.args for j in queued(redis_client, SMS)] == [(sim.sid,)]
 
 
 @pytest.mark.parametrize("caller", ["+4722123456", "+447911123456"])

@@ -16,6 +16,7 @@ import pytest
 from rq import Queue
 
 from config.settings import Settings
+from oncall.clock import SystemClock
 from oncall.services.incidents import open_incident
 from oncall.services.jobs import PAGES
 from oncall.services.vendors import load_vendor
@@ -33,7 +34,14 @@ def _crash_and_restart(dbfile, serverconfig):
     settings = replace(Settings.from_env({}), twilio_auth_token="t")
     policy = load_vendor(settings.config_dir, "aidn")
     incident_id, _ = open_incident(
-        client, settings, policy, "a", NIGHT, reference="AIDN-2026-777001", desk="closed"
+        client,
+        settings,
+        policy,
+        "a",
+        NIGHT,
+        clock=SystemClock(),
+        reference="AIDN-2026-777001",
+        desk="closed",
     )
     pid = client.pid
     os.kill(pid, signal.SIGKILL)

@@ -162,7 +162,14 @@ def test_answers_and_help_are_in_the_engineers_language(
     severity = severity or policy.severities[0].id
     reference = f"{vendor.upper()}-2026-000321"
     incident_id, _ = open_incident(
-        redis_client, svc.settings, policy, severity, NIGHT, reference=reference, desk="closed"
+        redis_client,
+        svc.settings,
+        policy,
+        severity,
+        NIGHT,
+        clock=svc.clock,
+        reference=reference,
+        desk="closed",
     )
     store = IncidentStore(redis_client)
     target = store.load(incident_id).plan.step_at(0).targets[0]
