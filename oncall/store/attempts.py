@@ -21,52 +21,13 @@ import redis
 
 from oncall.store import keys
 from oncall.store.redisconn import text, text_map
+from oncall.store.scripts import Script
 from rotas.attempt import SENDING, Event, next_state
 from rotas.delivery import moves_forward
 
 SID_TTL = 30 * keys.DAY  # a sent SMS's SID finds its attempt this long (status callbacks)
 
 TERMINAL = ("sent", "failed")
-
-# KEYS: attempt, index. ARGV: run, now, hold until, member.
-# -> {outcome, previous state, tries}; outcome: claimed | sent | failed | stale | busy
-_CLAIM = """
-local f = redis.call('HMGET', KEYS[1], 'state', 'run', 'hold')
-local state, run, hold = f[1], tonumber(f[2] or 0), tonumber(f[3] or 0)
-if state == 'sent' or state == 'failed' then
-  redis.call('ZREM', KEYS[2], ARGV[4])
-  return {state, state, 0}
-end
-if tonumber(ARGV[1]) < run then return {'stale', state or '', 0} end
-if state == 'sending' and tonumber(ARGV[2]) < hold then return {'busy', state, 0} end
-local tries = redis.call('HINCRBY', KEYS[1], 'tries', 1)
-redis.call('HSET', KEYS[1], 'state', 'sending', 't', ARGV[2], 'run', ARGV[1], 'hold', ARGV[3])
-redis.call('HSETNX', KEYS[1], 'due', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-return {'claimed', state or '', tries}
-"""
-
-# KEYS: attempt, index. ARGV: run, state, next try at, member, now, error.
-# The next run (run + 1) owns the page from `next try at`; 0 if run no longer owned it.
-_RESCHEDULE = """
-if tonumber(redis.call('HGET', KEYS[1], 'run') or 0) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'run', tonumber(ARGV[1]) + 1,
-  'next_try_at', ARGV[3], 'last_error', ARGV[6], 'hold', 0)
-redis.call('HSETNX', KEYS[1], 'since', ARGV[5])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-return 1
-"""
-
-# KEYS: attempt, index. ARGV: expected run, next check at, member.
-_TAKE_OVER = """
-local f = redis.call('HMGET', KEYS[1], 'state', 'run')
-if f[1] == 'sent' or f[1] == 'failed' then redis.call('ZREM', KEYS[2], ARGV[3]) return -1 end
-local run = tonumber(f[2] or 0)
-if run ~= tonumber(ARGV[1]) then return -1 end
-redis.call('HSET', KEYS[1], 'run', run + 1, 'next_try_at', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-return run + 1
-"""
 
 
 @dataclass(frozen=True)
@@ -116,9 +77,9 @@ class StatusUpdate:
 class Attempts:
     def __init__(self, client: redis.Redis):
         self.redis = client
-        self._claim = client.register_script(_CLAIM)
-        self._reschedule = client.register_script(_RESCHEDULE)
-        self._take_over = client.register_script(_TAKE_OVER)
+        self._claim = Script(client, "attempt_claim")
+        self._reschedule = Script(client, "attempt_reschedule")
+        self._take_over = Script(client, "attempt_take_over")
 
     def expect(self, page: Page, check_at: float) -> None:
         """A page was enqueued: the sweep looks at it from `check_at` unless a run has."""
@@ -126,7 +87,12 @@ class Attempts:
 
     def claim(self, page: Page, key: str, run: int, now: float, hold: float) -> Claim:
         outcome, previous, tries = self._claim(
-            keys=[key, keys.unsent_pages()], args=[run, now, now + hold, page.member]
+            attempt=key,
+            unsent=keys.unsent_pages(),
+            run=run,
+            now=now,
+            hold=now + hold,
+            member=page.member,
         )
         return Claim(text(outcome), text(previous), int(tries))
 
@@ -138,7 +104,14 @@ class Attempts:
         state = _after_send(event)
         return bool(
             self._reschedule(
-                keys=[key, keys.unsent_pages()], args=[run, state, at, page.member, now, why]
+                attempt=key,
+                unsent=keys.unsent_pages(),
+                run=run,
+                state=state,
+                next_try_at=at,
+                member=page.member,
+                now=now,
+                error=why,
             )
         )
 
@@ -187,7 +160,13 @@ class Attempts:
         """The sweep hands the page from run `run` (dead, lost or removed) to a new run;
         its number, or None when the page is settled or already moved on."""
         new = int(
-            self._take_over(keys=[key, keys.unsent_pages()], args=[run, check_at, page.member])
+            self._take_over(
+                attempt=key,
+                unsent=keys.unsent_pages(),
+                run=run,
+                check_at=check_at,
+                member=page.member,
+            )
         )
         return new if new >= 0 else None
 

@@ -60,8 +60,9 @@ def incident(incident_id: str) -> str:
     return f"{PREFIX}:incident:{incident_id}"
 
 
-def incident_prefix() -> str:
-    return f"{PREFIX}:incident:"
+def incident_calls(incident_id: str) -> str:
+    """Set of the call sids (or 'manual-<reference>') counted on the incident."""
+    return f"{PREFIX}:incident:{incident_id}:calls"
 
 
 def incident_timeline(incident_id: str) -> str:
@@ -71,17 +72,13 @@ def incident_timeline(incident_id: str) -> str:
 
 def open_incidents(vendor: str) -> str:
     """Sorted set of a vendor's open incident ids by the time of their last call (storms)."""
-    return open_incidents_prefix() + vendor
+    return f"{PREFIX}:incidents:open:{vendor}"
 
 
 def incidents_opened(vendor: str) -> str:
     """Sorted set of a vendor's incident ids by when they opened (epoch seconds): the weekly
     report finds a week's incidents here. Written with the incident, atomically."""
     return f"{PREFIX}:incidents:opened:{vendor}"
-
-
-def open_incidents_prefix() -> str:
-    return f"{PREFIX}:incidents:open:"
 
 
 def triggered() -> str:
