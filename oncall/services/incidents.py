@@ -12,6 +12,7 @@ import redis
 from config.settings import Settings
 from oncall.services import jobs
 from oncall.store.incidents import IncidentStore
+from rotas.callrules import rank
 from rotas.escalation import freeze_plan
 from rotas.incident import Incident
 from rotas.phone import mask
@@ -48,7 +49,7 @@ def open_incident(
         id=reference,
         vendor=policy.id,
         severity=sev.id,
-        rank=sev.digit,
+        rank=rank(sev),
         message=message or f"{sev.text('label', 'en')} call",
         caller=caller,
         state="triggered",

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import redis
 
 from config.settings import Settings
-from ivr import steps
+from ivr.call import Call
+from ivr.fallback import fallback
 from oncall.masking import mask_text
 from oncall.services.vendors import Vendors, load_registry
 from oncall.store.calls import CallStore
@@ -38,7 +39,7 @@ class Services:
     config_errors: int = 0  # vendor file problems at start-up (each logged)
     caps_warned: set = field(default_factory=set)  # SMS caps this process has warned about
 
-    def fallback(self, call: steps.Call):
+    def fallback(self, call: Call):
         """The fallback answer to `call`: from what was loaded at start-up and the settings
         only (no Redis, no config file), so it answers when nothing else does."""
         policy = self.by_number.get(call.to)
@@ -56,7 +57,7 @@ class Services:
                 )
             )
         action = self.urls.fallback()
-        return steps.fallback(policy, call, self.settings.fallback_number, action)
+        return fallback(policy, call, self.settings.fallback_number, action)
 
     @property
     def url(self) -> Callable[..., str]:

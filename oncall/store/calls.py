@@ -7,7 +7,7 @@ are one script to load and one to save. Every key name comes from keys.py.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 
@@ -27,6 +27,17 @@ class SmsAllowance:
     per_hour: int
     allowed_note: dict  # the call-log event when it may be sent
     refused_note: dict  # ... and when a cap is reached
+
+
+@dataclass(frozen=True)
+class CallState:
+    """What a webhook after the first loads about its call, in one round trip."""
+
+    record: dict[str, str] = field(default_factory=dict)  # the call record so far
+    accepted: bool = False  # the screened attempt asked about was accepted (pressed 1)
+    sms_counts: tuple[int, int] = (0, 0)  # follow-up SMS sent: to the caller today, all hour
+    newest_open: tuple[str, int] | None = None  # (id, rank): the vendor's newest open incident
+    sms_taken: bool | None = None  # this call's follow-up SMS: None not yet, else allowed
 
 
 SMS_ONCE = "sms-allowance"  # once-key of a call's follow-up SMS: "1" allowed, "0" refused
@@ -60,12 +71,13 @@ class CallStore:
         # a load during a storm takes one round trip (lua/open_incidents.lua)
         self._open_seen: dict[str, list[str]] = {}
 
-    def load(self, sid: str, attempt: str | None, sms_for: tuple | None = None, open_for=None):
-        """(call record, whether screened attempt `attempt` was accepted, (follow-up SMS sent
-        today to the caller, to everyone this hour), newest open incident, whether this call
-        already took its follow-up SMS: None not yet, else allowed or not) in one round
-        trip (two when a new incident entered the storm window). `sms_for`: (caller, local
-        now). `open_for`: (vendor, since) to look for the newest open incident with a call
+    def load(
+        self, sid: str, attempt: str | None, sms_for: tuple | None = None, open_for=None
+    ) -> CallState:
+        """The call's state: its record, whether screened attempt `attempt` was accepted,
+        follow-up SMS counts, the vendor's newest open incident and whether this call already
+        took its SMS, in one round trip (two when a new incident entered the storm window).
+        `sms_for`: (caller, local now). `open_for`: (vendor, since) to look for the newest open incident with a call
         since `since` (epoch seconds) of the call's vendor: the one on its record, else
         `vendor` (the dialled number's, which may be '')."""
         vendor = open_for[0] if open_for else ""
@@ -90,8 +102,13 @@ class CallStore:
         else:
             raise RuntimeError(f"call {sid}: open incidents kept changing during load")
         record = text_map(dict(zip(flat[::2], flat[1::2], strict=True)))
-        counts = (int(mine), int(everyone))
-        return record, bool(accepted), counts, parse_newest(newest), _taken(int(taken))
+        return CallState(
+            record=record,
+            accepted=bool(accepted),
+            sms_counts=(int(mine), int(everyone)),
+            newest_open=parse_newest(newest),
+            sms_taken=_taken(int(taken)),
+        )
 
     def start(self, sid: str, vendor: str, now, caller: str | None, to: str, event=None, limit=8):
         """(reference, caller blocked, call record) in one round trip; the first time also

@@ -6,18 +6,28 @@ import logging
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import steps
+from ivr.call import Call, Context
+from ivr.effects import (
+    AcceptScreening,
+    CallerSms,
+    LogEvent,
+    OpenIncident,
+    Recording,
+    Reply,
+    SaveCall,
+)
+from ivr.steps import STEPS
 from oncall.masking import mask_text
 from oncall.services.incidents import open_incident
 from oncall.services.jobs import enqueue_caller_sms
 from oncall.services.root import Services
-from oncall.store.calls import SmsAllowance, day_stamp, hour_stamp
+from oncall.store.calls import CallState, SmsAllowance, day_stamp, hour_stamp
 from rotas.phone import mask, sms_eligible
 
 log = logging.getLogger(__name__)
 
 
-def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | str:
+def handle_voice(svc: Services, step: str, call: Call) -> VoiceResponse | str:
     """One voice webhook: the first is one Redis round trip (start the call), later ones
     are two (load, then save) plus whatever the step's effects enqueue."""
     sid = call.query.get("call") or call.sid  # screening runs on the engineer's leg
@@ -29,11 +39,10 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
     if step in ("menu", "recorded"):  # storms; a rate-limited caller's recording
         since = now.timestamp() - svc.settings.storm_window_s
         open_for = (dialled.id if dialled else "", since)
-    record, accepted, sms_counts, known, sms_taken = {}, False, (0, 0), None, None
+    state = CallState()  # the first webhook: the call starts below
     if step != "incoming":
-        record, accepted, sms_counts, known, sms_taken = svc.store.load(
-            sid, call.query.get("i"), sms_for, open_for
-        )
+        state = svc.store.load(sid, call.query.get("i"), sms_for, open_for)
+    record = state.record
     policy = svc.vendors.get(record.get("vendor", "")) or dialled
     if policy is None:  # no vendor file (or last good version) for this number loads
         return svc.fallback(call)
@@ -50,33 +59,34 @@ def handle_voice(svc: Services, step: str, call: steps.Call) -> VoiceResponse | 
             first if step == "incoming" else None,
             svc.settings.calls_per_caller_per_10_min,
         )
-    s = svc.settings
-    under_caps = sms_counts[0] < s.sms_per_caller_per_day and sms_counts[1] < s.sms_per_hour
+    s, counts = svc.settings, state.sms_counts
+    under_caps = counts[0] < s.sms_per_caller_per_day and counts[1] < s.sms_per_hour
     # A retried webhook answers as the first attempt did: its own SMS raised the counts.
-    sms_ok = bool(sms_for) and (under_caps if sms_taken is None else sms_taken)
+    sms_ok = bool(sms_for) and (under_caps if state.sms_taken is None else state.sms_taken)
     if sms_for and not sms_ok:
-        _log_cap(svc, call.caller, sid, sms_counts, sms_for[1])
+        _log_cap(svc, call.caller, sid, counts, sms_for[1])
+    known = state.newest_open
     if known and known[0] == reference:
         known = None  # this call's own incident (a retried webhook)
-    ctx = steps.Context(
-        policy,
-        local_now,
-        reference,
-        record,
-        svc.url,
-        accepted,
+    ctx = Context(
+        policy=policy,
+        now=local_now,
+        reference=reference,
+        record=record,
+        url=svc.url,
+        accepted=state.accepted,
         abusive=step == "incoming" and blocked,
         limited=record.get("limited") == "1",
         sms_ok=sms_ok,
         known_incident=known,
     )
-    return perform(svc, sid, step, ctx, call.caller, steps.STEPS[step](call, ctx))
+    return perform(svc, sid, step, ctx, call.caller, STEPS[step](call, ctx))
 
 
 class _Results:
     """What a step's effects add up to: saved in one round trip at the end."""
 
-    def __init__(self, step: str, ctx: steps.Context, response):
+    def __init__(self, step: str, ctx: Context, response):
         self.step, self.at, self.response = step, ctx.now.isoformat(), response
         self.fields, self.events, self.accepted = {}, [], []
         self.sms: SmsAllowance | None = None
@@ -88,7 +98,7 @@ class _Results:
         self.events.append((once, self.note(text)))
 
 
-def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, reply: steps.Reply):
+def perform(svc: Services, sid: str, step: str, ctx: Context, caller, reply: Reply):
     """Carry out a step's effects and return the TwiML to answer with. Incidents and jobs
     are keyed by the call and by deterministic job ids, so a retried webhook never pages or
     texts twice; then one save records fields and events (an event with a once-key only the
@@ -99,15 +109,23 @@ def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, repl
     out = _Results(step, ctx, reply.response)
     pending = list(reply.effects)
     while pending:
-        e = pending.pop(0)
-        if e.kind == "incident":
-            incident_id = _incident(svc, sid, ctx, caller, e, out)
-            if reply.if_known and not svc.store.claim_ring(incident_id, sid):
-                out.response = reply.if_known.response
-                pending += reply.if_known.effects
-                out.event(f"incident {incident_id} already rung: not put through", "known")
-        else:
-            _apply(svc, ctx, caller, e, out)
+        match pending.pop(0):
+            case OpenIncident() as e:
+                incident_id = _incident(svc, sid, ctx, caller, e, out)
+                if reply.if_known and not svc.store.claim_ring(incident_id, sid):
+                    out.response = reply.if_known.response
+                    pending += reply.if_known.effects
+                    out.event(f"incident {incident_id} already rung: not put through", "known")
+            case SaveCall() as e:
+                out.fields.update(e.fields())
+            case LogEvent(text, once):
+                out.event(text, once)
+            case Recording(url, once):
+                _recording(svc, ctx, caller, url, once, out)
+            case AcceptScreening(attempt):
+                out.accepted.append(attempt)
+            case CallerSms(number):
+                out.sms = _sms_allowance(svc, ctx, number, out)
     if out.fields or out.events or out.accepted or out.sms:
         if svc.store.save(sid, out.fields, out.events, out.accepted, out.sms):
             enqueue_caller_sms(svc.redis, sid)
@@ -116,48 +134,45 @@ def perform(svc: Services, sid: str, step: str, ctx: steps.Context, caller, repl
     return out.response
 
 
-def _incident(svc: Services, sid: str, ctx: steps.Context, caller, e, out: _Results) -> str:
+def _incident(svc: Services, sid: str, ctx: Context, caller, e: OpenIncident, out: _Results):
     incident_id, attached = open_incident(
         svc.redis,
         svc.settings,
         ctx.policy,
-        e.data["severity"],
+        e.severity,
         ctx.now,
         clock=svc.clock,
         reference=ctx.reference,
         caller=caller or "",
-        desk=e.data["desk"],
+        desk=e.desk,
         call=sid,
-        covered=e.data.get("covered", True),
+        covered=e.covered,
     )
     out.fields["incident"] = incident_id
     out.event(f"{'attached to' if attached else 'opened'} incident {incident_id}", e.once)
     return incident_id
 
 
-def _apply(svc: Services, ctx: steps.Context, caller, e, out: _Results) -> None:
-    if e.kind == "call":
-        out.fields.update(e.data)
-    elif e.kind == "event":
-        out.event(e.data["text"], e.once)
-    elif e.kind == "recording":
-        out.fields["recording"] = e.data["url"]
-        out.event(f"recording {e.data['url']}", e.once)
-        _file_recording(svc, ctx, caller, e.data["url"])
-    elif e.kind == "accept":
-        out.accepted.append(e.data["attempt"])
-    elif e.kind == "caller_sms":  # counted against the caps again when saved: the caps
-        out.sms = SmsAllowance(  # hold even when calls race
-            e.data["caller"],
-            ctx.now,
-            svc.settings.sms_per_caller_per_day,
-            svc.settings.sms_per_hour,
-            out.note("follow-up SMS allowed by the caps"),
-            out.note("no follow-up SMS: rate limit reached"),
-        )
+def _recording(svc: Services, ctx: Context, caller, url: str, once: str, out: _Results):
+    out.fields["recording"] = url
+    out.event(f"recording {url}", once)
+    _file_recording(svc, ctx, caller, url)
 
 
-def _file_recording(svc: Services, ctx: steps.Context, caller, url: str) -> None:
+def _sms_allowance(svc: Services, ctx: Context, caller: str, out: _Results) -> SmsAllowance:
+    """The follow-up SMS, counted against the caps again when saved: the caps hold even
+    when calls race."""
+    return SmsAllowance(
+        caller,
+        ctx.now,
+        svc.settings.sms_per_caller_per_day,
+        svc.settings.sms_per_hour,
+        out.note("follow-up SMS allowed by the caps"),
+        out.note("no follow-up SMS: rate limit reached"),
+    )
+
+
+def _file_recording(svc: Services, ctx: Context, caller, url: str) -> None:
     """A recording goes on its call's incident timeline. A rate-limited caller's call has no
     incident (it pages nobody): its recording goes on the vendor's open incident, if there is
     one, else a warning in the log, so that staff hear a possibly critical fault."""

@@ -15,7 +15,9 @@ from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import prompts, steps
+from ivr import prompts
+from ivr.call import Call
+from ivr.steps import STEPS
 from oncall.masking import mask_text
 from oncall.web.callflow import handle_voice
 from oncall.web.context import services
@@ -47,8 +49,8 @@ def render(response) -> str:
     return XML_DECLARATION + ElementTree.tostring(response.xml(), encoding="unicode")
 
 
-def parse_call(form, args) -> steps.Call:
-    return steps.Call(
+def parse_call(form, args) -> Call:
+    return Call(
         sid=form.get("CallSid", ""),
         caller=caller_number(form.get("From")),
         to=form.get("To", ""),
@@ -64,7 +66,7 @@ def parse_call(form, args) -> steps.Call:
 def voice(step: str):
     svc = services()
     call = parse_call(request.form, request.args)
-    if step not in steps.STEPS:  # the Fallback URL, or a step we do not know
+    if step not in STEPS:  # the Fallback URL, or a step we do not know
         return twiml(svc.fallback(call))
     try:
         return twiml(handle_voice(svc, step, call))

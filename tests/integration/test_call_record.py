@@ -149,9 +149,14 @@ def _open(app, redis_client, vendor: str, severity: str, at, reference: str) -> 
 
 def _newest(store: CallStore, redis_client, vendor: str, since: float):
     """(CallStore.load's answer, IncidentStore.newest_open's answer)."""
-    record, accepted, counts, known, taken = store.load("CA-none", None, None, (vendor, since))
-    assert (record, accepted, counts, taken) == ({}, False, (0, 0), None)
-    return known, IncidentStore(redis_client).newest_open(vendor, since)
+    state = store.load("CA-none", None, None, (vendor, since))
+    assert (state.record, state.accepted, state.sms_counts, state.sms_taken) == (
+        {},
+        False,
+        (0, 0),
+        None,
+    )
+    return state.newest_open, IncidentStore(redis_client).newest_open(vendor, since)
 
 
 def test_load_finds_no_incident_when_there_is_none(store, redis_client):
@@ -194,7 +199,7 @@ def test_load_skips_a_resolved_incident_still_in_the_index(app, store, redis_cli
 
 def test_load_without_open_for_does_not_look(app, store, redis_client):
     _open(app, redis_client, "aidn", "a", NIGHT, "AIDN-2026-000001")
-    assert store.load("CA-none", None)[3] is None
+    assert store.load("CA-none", None).newest_open is None
 
 
 def test_load_returns_record_screening_and_sms_counts_in_the_same_answer(store, redis_client):
@@ -204,11 +209,15 @@ def test_load_returns_record_screening_and_sms_counts_in_the_same_answer(store, 
     redis_client.set(keys.caller_sms(MOBILE_NO, "20261125"), 2)
     redis_client.set(keys.caller_sms(MOBILE_NO, "20261124"), 9)  # the UTC day: not read
     redis_client.set(keys.sms_hour("2026112500"), 17)
-    record, accepted, counts, known, taken = store.load("CA3", "2", (MOBILE_NO, now))
+    state = store.load("CA3", "2", (MOBILE_NO, now))
+    record, accepted, counts = state.record, state.accepted, state.sms_counts
+    known, taken = state.newest_open, state.sms_taken
     assert record["reference"] == "AIDN-2026-000001" and record["vendor"] == "aidn"
     assert (accepted, counts, known, taken) == (True, (2, 17), None, None)
-    assert store.load("CA3", "1", (MOBILE_SE, now))[1:3] == (False, (0, 17))
-    assert store.load("CA3", None)[1:3] == (False, (0, 0))
+    other = store.load("CA3", "1", (MOBILE_SE, now))
+    assert (other.accepted, other.sms_counts) == (False, (0, 17))
+    other = store.load("CA3", None)
+    assert (other.accepted, other.sms_counts) == (False, (0, 0))
 
 
 # -- save: the follow-up SMS is counted once per call ---------------------------------------------
@@ -242,7 +251,7 @@ def test_save_counts_the_sms_once_per_call(store, redis_client):
     assert store.save("CA1", {}, [], sms=allowance()) is True
     assert _counts(redis_client) == (1, 1)
     assert store.events("CA1") == [ALLOWED]
-    assert store.load("CA1", None, (MOBILE_NO, OSLO_NOW))[2] == (1, 1)
+    assert store.load("CA1", None, (MOBILE_NO, OSLO_NOW)).sms_counts == (1, 1)
     assert 0 < redis_client.ttl(DAY_KEY) <= 2 * keys.DAY
     assert 0 < redis_client.ttl(HOUR_KEY) <= 2 * 3600
 

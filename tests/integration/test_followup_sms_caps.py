@@ -112,7 +112,7 @@ def test_a_replayed_menu_press_enqueues_and_counts_the_sms_once(
         assert again.data == first.data
     assert _sms_job_ids(redis_client) == [f"sms-{sid}"]
     now = weekday_day(AIDN)
-    assert store.load(sid, None, (CALLERS[0], now))[2] == (1, 1)
+    assert store.load(sid, None, (CALLERS[0], now)).sms_counts == (1, 1)
     assert texts(store, sid).count("follow-up SMS allowed by the caps") == 1
 
 
