@@ -2,7 +2,8 @@
 
 The plan is frozen at open time; step 0 is enqueued at once. A call during an open incident
 of the same vendor and the same or a more severe severity attaches to it instead (call
-storm): no new page, at most one "+N more calls" summary per window.
+storm; the rule is rotas.callrules.covers): no new page, at most one "+N more calls" summary
+per window.
 """
 
 from __future__ import annotations

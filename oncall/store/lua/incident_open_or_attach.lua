@@ -24,6 +24,8 @@
 local now, rank = tonumber(ARGV[1]), tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[3]) == 1 then return {ARGV[4], 0, 0, {}} end
 local function attach(id, k, f)
+  -- the storm rule, rotas.callrules.covers(incident rank, call rank): the one place Lua
+  -- compares ranks; tests/integration/test_storm_rule.py checks both agree
   if tonumber(f[2]) > rank then return nil end
   if redis.call('SADD', KEYS[k + 1], ARGV[5]) == 0 then return {id, 1, 0, {}} end
   redis.call('HINCRBY', KEYS[k], 'calls', 1)
