@@ -22,7 +22,7 @@ def url(step: str, **query) -> str:
 
 
 def greet(policy, now) -> str:
-    ctx = steps.Context(policy, now, "ABC123", {}, url)
+    ctx = steps.Context(policy=policy, now=now, reference="ABC123", record={}, url=url)
     reply = steps.incoming(steps.Call("CA1", "+4791234567", "+4722222222"), ctx)
     return reply.response
 
