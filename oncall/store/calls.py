@@ -77,9 +77,9 @@ class CallStore:
         """The call's state: its record, whether screened attempt `attempt` was accepted,
         follow-up SMS counts, the vendor's newest open incident and whether this call already
         took its SMS, in one round trip (two when a new incident entered the storm window).
-        `sms_for`: (caller, local now). `open_for`: (vendor, since) to look for the newest open incident with a call
-        since `since` (epoch seconds) of the call's vendor: the one on its record, else
-        `vendor` (the dialled number's, which may be '')."""
+        `sms_for`: (caller, local now). `open_for`: (vendor, since) to look for the newest
+        open incident with a call since `since` (epoch seconds) of the call's vendor: the one
+        on its record, else `vendor` (the dialled number's, which may be '')."""
         vendor = open_for[0] if open_for else ""
         for _ in range(DECLARE_TRIES):
             ids = self._open_seen.get(vendor, [])
