@@ -149,7 +149,7 @@ def test_a_load_during_a_storm_takes_one_round_trip(app, clock, redis_client):
 
     def evalshas(sid: str) -> int:
         with Monitor(redis_client) as m:
-            known = store.load(sid, None, None, (AIDN.id, since))[3]
+            known = store.load(sid, None, None, (AIDN.id, since)).newest_open
         assert known is not None
         return sum(1 for lua, args in m.commands if not lua and args[0] == b"EVALSHA")
 
@@ -161,7 +161,7 @@ def test_a_stale_declared_incident_is_harmless(redis_client):
     """An id declared that left the window (resolved meanwhile) changes nothing."""
     store = CallStore(redis_client)
     store._open_seen["aidn"] = ["AIDN-2026-000099"]
-    assert store.load(new_sid(), None, None, ("aidn", 0))[3] is None
+    assert store.load(new_sid(), None, None, ("aidn", 0)).newest_open is None
 
 
 def test_no_script_builds_a_key_name():
