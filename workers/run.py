@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import inspect
 import logging
 import os
 import signal
@@ -34,8 +35,9 @@ import workers.escalation
 import workers.followup
 import workers.notices
 import workers.paging  # noqa: F401  imported once: jobs start warm
-from oncall import masking
-from oncall.services import escalation
+from config.settings import Settings
+from oncall import logs
+from oncall.services import escalation, startup
 from oncall.services.jobs import ALL
 from workers.runtime import services
 
@@ -60,11 +62,32 @@ def die_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+class Worker(SimpleWorker):
+    """Every line logged while a job runs carries its job_id and what its first argument
+    names: the incident (incident_id) or the caller's call (call_sid)."""
+
+    def execute_job(self, job, queue):
+        with logs.bound(job_id=job.id, **job_context(job)):
+            return super().execute_job(job, queue)
+
+
+CONTEXT_OF_ARGUMENT = {"incident_id": "incident", "call_sid": "call_sid"}
+
+
+def job_context(job) -> dict[str, str]:
+    try:
+        first = next(iter(inspect.signature(job.func).parameters))
+        field = CONTEXT_OF_ARGUMENT.get(first)
+        return {field: str(job.args[0])} if field and job.args else {}
+    except Exception:  # a job whose function cannot be imported: RQ reports that itself
+        return {}
+
+
 def child() -> None:
     os.register_at_fork(after_in_child=partial(die_with_parent, os.getpid()))  # the scheduler
     svc = services()  # one composition per process: vendors load before the first job
     threading.Thread(target=_sweep_forever, args=(svc,), daemon=True, name="sweep").start()
-    worker = SimpleWorker(
+    worker = Worker(
         list(ALL),
         connection=svc.redis,
         worker_ttl=WORKER_TTL,
@@ -101,12 +124,10 @@ def supervise() -> int:
             [sys.executable, "-m", "workers.run", "--child"],
             preexec_fn=partial(die_with_parent, os.getpid()),  # we have no threads: safe
         )
-        print(f"workers.run: worker child {proc.pid} started", flush=True)
+        log.info("worker child %d started", proc.pid)
         code = proc.wait()
         if not stopping:
-            print(
-                f"workers.run: worker child {proc.pid} exited with {code}; restarting", flush=True
-            )
+            log.warning("worker child %d exited with %s; restarting", proc.pid, code)
             time.sleep(0.5)
     return 0
 
@@ -115,13 +136,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m workers.run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    masking.install()
+    settings = Settings.from_env()
+    logs.configure(settings)
     if args.child:
         child()
         return 0
+    refusal = startup.check(settings)  # production mode: one line, and no worker starts
+    if refusal:
+        log.critical(refusal)
+        return 1
     return supervise()
 
 

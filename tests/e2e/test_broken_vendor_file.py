@@ -48,7 +48,8 @@ def _procfile_web(port: int) -> list[str]:
         for line in (ROOT / "Procfile").read_text().splitlines()
         if line.startswith("web:")
     )
-    argv = shlex.split(line.replace("${WEB_PORT:-5000}", str(port)))
+    bind = line.replace("${ONCALL_BIND_HOST:-0.0.0.0}", "127.0.0.1")
+    argv = shlex.split(bind.replace("${PORT:-5000}", str(port)))
     assert argv[0] == "gunicorn"
     return [sys.executable, "-m", "gunicorn", *argv[1:]]
 

@@ -26,6 +26,7 @@ LAYERS = [
     ("oncall.telephony", 2, None),
     ("oncall.clock", 2, None),
     ("oncall.masking", 2, None),
+    ("oncall.logs", 2, None),
     ("oncall.services", 3, None),
     ("oncall.web", 4, "web"),
     ("oncall.wsgi", 4, "web"),
