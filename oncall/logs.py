@@ -24,6 +24,7 @@ from oncall import masking
 FIELDS = ("call_sid", "message_sid", "reference", "incident", "job_id")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+CONTEXT = "oncall_context"  # the record attribute holding the fields
 JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 _context: ContextVar[dict[str, str] | None] = ContextVar("oncall_log_context", default=None)
@@ -60,11 +61,12 @@ def bound(**fields):
 def _with_context(factory):
     def make_record(*args, **kwargs) -> logging.LogRecord:
         record = factory(*args, **kwargs)
-        for name, value in (_context.get() or {}).items():
-            setattr(record, name, value)
+        record.oncall_context = _context.get() or {}  # one attribute: extras keep their names
         return record
 
     make_record.adds_context = True
+    # masking.install() wraps only a factory that does not mask yet: keep its mark visible
+    make_record.masks_numbers = getattr(factory, "masks_numbers", False)
     return make_record
 
 
@@ -73,6 +75,12 @@ class JsonLines(JsonFormatter):
 
     def __init__(self):
         super().__init__(JSON_FORMAT, rename_fields=JSON_NAMES, json_ensure_ascii=False)
+
+    def add_fields(self, log_record: dict, record: logging.LogRecord, message_dict: dict) -> None:
+        super().add_fields(log_record, record, message_dict)
+        log_record.pop(CONTEXT, None)
+        for name, value in getattr(record, CONTEXT, {}).items():
+            log_record.setdefault(name, value)  # a record's own extra of that name wins
 
 
 class Text(logging.Formatter):
@@ -83,7 +91,8 @@ class Text(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        known = [f"{name}={getattr(record, name)}" for name in FIELDS if hasattr(record, name)]
+        fields = getattr(record, CONTEXT, {})
+        known = [f"{name}={fields[name]}" for name in FIELDS if name in fields]
         if not known:
             return line
         first, newline, rest = line.partition("\n")  # after the message, before a traceback
