@@ -10,8 +10,8 @@ import logging
 
 from oncall import logs
 from oncall.cli.simulator import Simulator
-from tests.conftest import assert_no_full_number
-from tests.e2e.conftest import closed_desk_config, running_stack, wait_for
+from tests.helpers import assert_no_full_number
+from tests.helpers.stack import closed_desk_config, running_stack, wait_for
 
 CALLER, AIDN_IN = "+4790000123", "+4721000011"
 

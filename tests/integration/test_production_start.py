@@ -19,7 +19,7 @@ from oncall.services.vendors import load_registry
 from oncall.store.lastgood import LastGood
 from oncall.store.redisconn import url_of
 from oncall.web import StartupRefused, create_app
-from tests.e2e.conftest import ROOT
+from tests.helpers.stack import ROOT
 
 READY = {
     "ONCALL_ENV": "production",
