@@ -51,6 +51,12 @@ class Settings:
     # "system" (the real time), or "offset" (tests and the demo only: the system time plus an
     # offset kept in Redis, which `python -m oncall clock advance` moves for every process).
     clock: str = "system"
+    # Readiness (/readyz, `python -m oncall status`): the newest worker heartbeat, the
+    # scheduler's heartbeat and the last completed sweep must each be at most this old...
+    ready_heartbeat_s: float = 30.0
+    # ...and the queues no deeper, their oldest waiting job no older, than these.
+    ready_max_queue_depth: int = 100
+    ready_max_job_age_s: float = 30.0
 
     @property
     def storm_window_s(self) -> int:
@@ -103,6 +109,15 @@ class Settings:
             ),
             sms_countries=sms_countries,
             clock=clock,
+            ready_heartbeat_s=float(
+                env.get("ONCALL_READY_HEARTBEAT_SECONDS") or cls.ready_heartbeat_s
+            ),
+            ready_max_queue_depth=int(
+                env.get("ONCALL_READY_MAX_QUEUE_DEPTH") or cls.ready_max_queue_depth
+            ),
+            ready_max_job_age_s=float(
+                env.get("ONCALL_READY_MAX_JOB_AGE_SECONDS") or cls.ready_max_job_age_s
+            ),
         )
 
 

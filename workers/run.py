@@ -39,6 +39,7 @@ from config.settings import Settings
 from oncall import logs
 from oncall.services import escalation, startup
 from oncall.services.jobs import ALL
+from oncall.store import health
 from workers.runtime import services
 
 WORKER_TTL = 20  # the idle dequeue wakes every worker_ttl - 15 s to run maintenance
@@ -102,6 +103,7 @@ def _sweep_forever(svc) -> None:
         time.sleep(SWEEP_EVERY)  # real seconds; what is due is judged by svc.clock
         try:
             escalation.sweep(svc)
+            health.record_sweep(svc.redis, svc.clock.now().timestamp())  # /readyz
         except Exception:  # Redis restarting: try again next round
             log.exception("sweep failed")
 

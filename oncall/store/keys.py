@@ -146,3 +146,13 @@ def clock_offset() -> str:
     """String: seconds the offset clock runs ahead of the system clock (tests and the demo
     fast-forward every process at once; ONCALL_CLOCK=offset)."""
     return f"{PREFIX}:clock:offset"
+
+
+def last_sweep() -> str:
+    """Epoch seconds (text) of the last sweep that completed (workers/run.py): /readyz reads it."""
+    return f"{PREFIX}:health:last-sweep"
+
+
+def health_probe() -> str:
+    """Written with a short TTL by every readiness check: proves Redis takes writes."""
+    return f"{PREFIX}:health:probe"
