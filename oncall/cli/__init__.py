@@ -1,4 +1,4 @@
-"""`python -m oncall route|check|rota show|timetable|demo`.
+"""`python -m oncall route|check|rota show|timetable|call|page|reply|incident|status|demo`.
 
 Bad arguments exit 2 with one line naming the problem and the valid choices, never a traceback.
 Every input is bounded: dates and instants within the years 1970-2200 (rotas.hours), and the
@@ -25,6 +25,7 @@ from oncall.cli.serve import serve
 from oncall.cli.simulator import send_reply, simulate
 from oncall.clock import OffsetClock, clock_for
 from oncall.services.escalation import fast_forward
+from oncall.services.health import readiness
 from oncall.services.incidents import open_incident
 from oncall.services.report import weekly_report
 from oncall.services.root import Services
@@ -145,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     advance = clock.add_parser("advance", help="fast-forward web, worker and CLI alike")
     advance.add_argument("--minutes", type=float, required=True)
     clock.add_parser("reset", help="back to the system time")
+    p = sub.add_parser("status", help="would a page go out now? exit 1 when not ready")
+    p.add_argument("--json", action="store_true")
 
     sub.add_parser("demo", help="route sample calls for every vendor")
     sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
@@ -400,6 +403,17 @@ def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> 
     return 0
 
 
+def cmd_status(args, settings: Settings) -> int:
+    """The readiness checks of /readyz against the configured Redis (REDIS_URL)."""
+    client = connect(settings)
+    result = readiness(Services.build(settings, clock_for(settings, client), client))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(out.readiness_text(result))
+    return 0 if result.ready else 1
+
+
 RENDER = {"text": report_text, "json": report_json, "html": report_html}
 
 
@@ -471,6 +485,7 @@ COMMANDS = {
     "incident": cmd_incident,
     "report": cmd_report,
     "clock": cmd_clock,
+    "status": cmd_status,
     "demo": cmd_demo,
     "serve": cmd_serve,
     "release": cmd_release,

@@ -187,3 +187,10 @@ def incident_text(inc, timeline: list[dict], attached: bool) -> str:
             f"    {pendulum.from_timestamp(e['at']).format('YYYY-MM-DD HH:mm:ss')} {e['text']}"
         )
     return "\n".join(lines)
+
+
+def readiness_text(result) -> str:
+    """One line per check ("ok" or "FAILED", its name, why), then the verdict."""
+    lines = [f"{'ok' if c.ok else 'FAILED':6} {c.name:12} {c.reason}" for c in result.checks]
+    verdict = "ready" if result.ready else f"NOT READY: {', '.join(result.failed)}"
+    return "\n".join(lines + [verdict])
