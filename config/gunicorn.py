@@ -3,6 +3,8 @@
 
 import sys
 
+from prometheus_client import multiprocess
+
 from config.settings import Settings
 from oncall import logs
 from oncall.services import startup
@@ -33,3 +35,13 @@ def on_starting(server):
     if refusal:
         server.log.critical(refusal)
         sys.exit(1)
+
+
+METRICS_DIR = Settings.from_env().metrics_dir
+
+
+def child_exit(server, worker) -> None:
+    """A worker died or was replaced: prometheus-client drops its live gauges (its counters
+    and histograms keep counting in the sum: oncall/metrics.py)."""
+    if METRICS_DIR is not None:
+        multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))

@@ -57,6 +57,9 @@ class Settings:
     # ...and the queues no deeper, their oldest waiting job no older, than these.
     ready_max_queue_depth: int = 100
     ready_max_job_age_s: float = 30.0
+    # prometheus-client's multiprocess directory (it reads the variable itself, at import):
+    # unset, each process's metrics stay in it (oncall/metrics.py)
+    metrics_dir: Path | None = None
 
     @property
     def storm_window_s(self) -> int:
@@ -118,6 +121,9 @@ class Settings:
             ready_max_job_age_s=float(
                 env.get("ONCALL_READY_MAX_JOB_AGE_SECONDS") or cls.ready_max_job_age_s
             ),
+            metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
+            if env.get("PROMETHEUS_MULTIPROC_DIR")
+            else None,
         )
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from config.settings import PROJECT_ROOT, Settings
+from oncall import metrics
 from oncall.store.redisconn import start_embedded, url_of
 
 DEV_TOKEN = "dev-auth-token"
@@ -41,6 +43,10 @@ def serve() -> int:
         env.setdefault("TWILIO_AUTH_TOKEN", DEV_TOKEN)
         env.setdefault("ONCALL_CLOCK", "offset")  # the demo fast-forwards: `oncall clock advance`
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    # web and worker add up their metrics here; the last run's values go (once, before any
+    # process starts: a process's files must never be removed while it runs)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(PROJECT_ROOT / "var" / "metrics"))
+    metrics.wipe(Path(env["PROMETHEUS_MULTIPROC_DIR"]))
     print(
         f"oncall: web on {env.get('PUBLIC_BASE_URL')}, Redis at {env['REDIS_URL']}, "
         f"Twilio at {env.get('TWILIO_API_BASE') or 'api.twilio.com'}"

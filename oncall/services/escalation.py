@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
+from oncall import metrics
 from oncall.services import jobs
 from oncall.services.pagesweep import retry_unsent
 from oncall.services.root import Services
@@ -44,6 +45,8 @@ def escalate(svc: Services, incident_id: str, step: int) -> str:
     if store.advance(incident_id, step, due):
         names = ", ".join(t.name for t in plan_step.targets)
         store.event(incident_id, now, f"step {step}: paging {names}")
+        if step > 0:
+            metrics.ESCALATIONS.labels(inc.vendor).inc()
     if int(store.field(incident_id, "hurry") or -1) >= step + 1:  # a page of this step failed
         jobs.enqueue_escalation(client, incident_id, step + 1, now=True)
     return "paged"
@@ -143,6 +146,7 @@ def _enqueue_if_due(svc: Services, inc, before: float) -> bool:
 def missed_respond_by(svc: Services, store: IncidentStore, inc, now: float) -> None:
     """Record that the response deadline passed unacknowledged and tell the lead (once)."""
     store.set_fields(inc.id, missed_respond_by=now)
+    metrics.RESPOND_BY_MISSED.labels(inc.vendor, inc.severity).inc()
     store.event(inc.id, now, "respond_by passed without acknowledgement")
     log.warning("incident %s: respond_by passed, unacknowledged", inc.id)
     jobs.enqueue_lead_notice(

@@ -24,6 +24,7 @@ import pendulum
 from twilio.base.exceptions import TwilioRestException
 
 from ivr.voicepage import voice_page_twiml
+from oncall import metrics
 from oncall.masking import mask_text
 from oncall.services import jobs
 from oncall.services.escalation import escalate_now
@@ -116,6 +117,7 @@ def send_page(svc: Services, incident_id: str, step: int, index: int, run: int =
 def _sent(r: _Run, sid: str, how: str) -> str:
     now = _now(r.rt)
     r.attempts.sent(r.page, r.key, sid)
+    metrics.PAGES_SENT.labels(r.inc.vendor, metrics.channel(r.page.kind)).inc()
     what = r.page.label
     r.store.event(r.inc.id, now, f"{what} {how} to {r.target.name} ({mask(r.target.phone)}): {sid}")
     log.info(mask_text(f"{what} {sid} {how} to {r.target.phone} for {r.inc.id}"))
@@ -166,6 +168,7 @@ def _try_later(r: _Run, event: Event, exc: Exception) -> str:
     if not r.attempts.reschedule(r.page, r.key, r.run, event, now + delay, now, why):
         return "taken over"  # the sweep gave the page to a newer run meanwhile
     jobs.enqueue_page_run(r.client, r.page, r.run + 1, at=now + delay, clock=r.rt.clock)
+    metrics.PAGE_RETRIES.labels(r.inc.vendor, metrics.channel(r.page.kind)).inc()
     what = r.page.label
     log.warning("%s %s/%d try %d failed (%s)", what, r.inc.id, r.page.step, tries, why)
     if tries <= MAX_TRIES or tries % 10 == 0:
@@ -182,6 +185,7 @@ def _rejected(r: _Run, exc: TwilioRestException) -> str:
     """Twilio refused the number (4xx): the page can never go out this way."""
     inc, target, step = r.inc, r.target, r.page.step
     r.attempts.failed(r.page, r.key, str(exc.code))
+    metrics.PAGES_FAILED.labels(inc.vendor, metrics.channel(r.page.kind)).inc()
     what = (
         "replied STOP, so Twilio blocks every SMS to this phone; they must text START"
         if exc.code == STOPPED

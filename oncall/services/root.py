@@ -15,6 +15,7 @@ import redis
 from config.settings import Settings
 from ivr.call import Call
 from ivr.fallback import fallback
+from oncall import metrics
 from oncall.masking import mask_text
 from oncall.services.vendors import Vendors, load_registry
 from oncall.store.calls import CallStore
@@ -74,6 +75,7 @@ class Services:
         """Load every vendor file (never raises for a bad one: its last good version, or left
         out) and assemble the services. The registry holds each inbound number once (the
         loader settles numbers two files claim), so by_number has one vendor per number."""
+        metrics.prepare(settings.metrics_dir)
         registry = load_registry(settings.config_dir, LastGood(client))
         registry.log()
         vendors = Vendors(registry.policies, settings.config_dir, client)

@@ -17,7 +17,7 @@ from ivr.effects import (
     SaveCall,
 )
 from ivr.steps import STEPS
-from oncall import logs
+from oncall import logs, metrics
 from oncall.masking import mask_text
 from oncall.services.incidents import open_incident
 from oncall.services.jobs import enqueue_caller_sms
@@ -46,6 +46,7 @@ def handle_voice(svc: Services, step: str, call: Call) -> VoiceResponse | str:
     record = state.record
     policy = svc.vendors.get(record.get("vendor", "")) or dialled
     if policy is None:  # no vendor file (or last good version) for this number loads
+        metrics.FALLBACK_ANSWERS.labels("unknown_number").inc()
         return svc.fallback(call)
     local_now = sms_for[1] if sms_for and policy is dialled else now.in_timezone(policy.zone)
     reference, blocked = record.get("reference"), False
@@ -128,12 +129,28 @@ def perform(svc: Services, sid: str, step: str, ctx: Context, caller, reply: Rep
                 out.accepted.append(attempt)
             case CallerSms(number):
                 out.sms = _sms_allowance(svc, ctx, number, out)
+    _count_call(svc, step, ctx, caller, out.fields)
     if out.fields or out.events or out.accepted or out.sms:
         if svc.store.save(sid, out.fields, out.events, out.accepted, out.sms):
             enqueue_caller_sms(svc.redis, sid)
         elif out.sms:
+            metrics.CALLER_SMS_REFUSED.labels(ctx.policy.id).inc()  # another call took it
             log.warning(mask_text(f"follow-up SMS cap reached for {out.sms.caller}"))
     return out.response
+
+
+def _count_call(svc: Services, step: str, ctx: Context, caller, fields: dict) -> None:
+    """Metrics, once per call: its route and severity when the menu decides them (a retried
+    webhook finds them on the record already) and the follow-up SMS the caps refused it; a
+    caller limited or blocked at the greeting."""
+    vendor = ctx.policy.id
+    if fields.get("severity") and not ctx.record.get("severity"):
+        metrics.CALLS.labels(vendor, fields["route"]).inc()
+        metrics.MENU_CHOICES.labels(vendor, fields["severity"]).inc()
+        if not ctx.sms_ok and caller and sms_eligible(caller, svc.settings.sms_countries):
+            metrics.CALLER_SMS_REFUSED.labels(vendor).inc()
+    elif step == "incoming" and (ctx.abusive or ctx.limited):
+        metrics.CALLS.labels(vendor, "blocked" if ctx.abusive else "limited").inc()
 
 
 def _incident(svc: Services, sid: str, ctx: Context, caller, e: OpenIncident, out: _Results):

@@ -19,6 +19,7 @@ import logging
 
 import redis
 
+from oncall import metrics
 from oncall.masking import mask_text
 from oncall.services.escalation import escalate_now
 from oncall.services.jobs import enqueue_lead_notice
@@ -117,6 +118,7 @@ def _apply(svc, store: IncidentStore, inbound: Inbound, inc, command, who, lang)
     if command == "ack":
         if store.set_state(inc, "acknowledged", who, now):
             store.event(inc.id, now, f"acknowledged by {who} (SMS)")
+            metrics.ACK_SECONDS.labels(inc.vendor, inc.severity).observe(now - inc.opened_at)
             return reply_text("acknowledged", lang, id=inc.id)
         done = "already_resolved" if inc.state == "resolved" else "already_acknowledged"
         return reply_text(done, lang, id=inc.id)
@@ -203,6 +205,7 @@ def handle_status(svc: Services, sid: str, status: str, error: str) -> None:
     if not update.moved:
         log.info("status %s for message %s ignored: not a step forward", status, sid)
         return
+    metrics.SMS_STATUSES.labels(status).inc()  # a step forward: a status we know
     incident_id, step = keys.attempt_parts(update.key)
     now = svc.clock.now().timestamp()
     svc.incidents.event(incident_id, now, f"message {sid}: {status}{' ' + error if error else ''}")

@@ -8,17 +8,18 @@ Twilio always POSTs.
 from __future__ import annotations
 
 import logging
+import time
 from xml.etree import ElementTree
 
 import redis
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
 from ivr.call import Call
 from ivr.steps import STEPS
-from oncall import logs
+from oncall import logs, metrics
 from oncall.masking import mask_text
 from oncall.web.callflow import handle_voice
 from oncall.web.context import services
@@ -42,6 +43,22 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 def _forget_log_context(_exc=None) -> None:
     """Each request logs with its own call's fields only (gunicorn reuses its threads)."""
     logs.clear()
+
+
+@bp.before_request
+def _start_clock() -> None:
+    g.webhook_started = time.perf_counter()
+
+
+@bp.after_request
+def _observe_latency(response: Response) -> Response:
+    """oncall_webhook_duration_seconds{step}: a voice step's name (any other: fallback), else
+    the view's (sms, status, page_ack)."""
+    step = (request.view_args or {}).get("step") or request.endpoint.rpartition(".")[2]
+    if request.endpoint == "twilio.voice" and step not in STEPS:
+        step = "fallback"
+    metrics.WEBHOOK_SECONDS.labels(step).observe(time.perf_counter() - g.webhook_started)
+    return response
 
 
 def twiml(response) -> Response:
@@ -76,12 +93,18 @@ def voice(step: str):
     call = parse_call(request.form, request.args)
     logs.bind(call_sid=call.query.get("call") or call.sid)  # the customer's call when screening
     if step not in STEPS:  # the Fallback URL, or a step we do not know
-        return twiml(svc.fallback(call))
+        return _fallback(svc, call, "fallback_url")
     try:
         return twiml(handle_voice(svc, step, call))
     except Exception:  # Redis down, or a bug: the caller must still reach a human
         log.exception("voice step %s failed; answering with the fallback", step)
-        return twiml(svc.fallback(call))
+        return _fallback(svc, call, "error")
+
+
+def _fallback(svc, call: Call, reason: str) -> Response:
+    if not call.recording_url:  # the fallback's voicemail posts back here: not a new answer
+        metrics.FALLBACK_ANSWERS.labels(reason).inc()
+    return twiml(svc.fallback(call))
 
 
 @bp.route("/sms", methods=["GET", "POST"])
