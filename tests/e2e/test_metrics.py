@@ -61,7 +61,7 @@ class Gunicorn:
         response = requests.post(
             url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
         )
-        assert response.status_code == 200, (path, response.status_code)
+        assert response.status_code in (200, 204), (path, response.status_code)
         return response
 
     def call(self, sid: str, caller: str, *digits: str, to: str = AIDN) -> None:
@@ -127,8 +127,11 @@ def test_metrics_add_up_over_two_gunicorn_workers_and_the_paging_worker(redis_cl
         incident = CallStore(redis_client).record("CA1")["incident"]
         store = IncidentStore(redis_client)
         engineer = store.load(incident).plan.step_at(0).targets[0].phone
-        wait_for(lambda: stack.sms_to(engineer), timeout=60, what="the page")
+        page = wait_for(lambda: stack.sms_to(engineer), timeout=60, what="the page")[0]
         assert fake.join_callbacks(timeout=30)
+        # Twilio repeats a status (and the fake's first ones may beat the worker's record of
+        # the page's sid): counted once whichever arrives first
+        web.post("/twilio/status", {"MessageSid": page["sid"], "MessageStatus": "delivered"})
         reply = fake.send_inbound_sms(web.base + "/twilio/sms", engineer, AIDN, "ACK")
         assert reply.status_code == 200 and store.load(incident).state == "acknowledged"
 
@@ -159,7 +162,7 @@ def test_metrics_add_up_over_two_gunicorn_workers_and_the_paging_worker(redis_cl
     assert value(count, step="fallback") == 2
     assert value(count, step="sms") == 1
     status_callbacks = [c for c in fake.callbacks if c["url"].endswith("/twilio/status")]
-    assert value(count, step="status") == len(status_callbacks) >= 2
+    assert value(count, step="status") == len(status_callbacks) + 1 >= 3
     # from the paging worker's process
     assert value("oncall_pages_sent_total", vendor="aidn", channel="sms") == 1
     assert value("oncall_page_retries_total", vendor="aidn", channel="sms") is None
@@ -167,7 +170,7 @@ def test_metrics_add_up_over_two_gunicorn_workers_and_the_paging_worker(redis_cl
     timeline = [e["text"] for e in IncidentStore(redis_client).timeline(incident)]
     for status in ("sent", "delivered"):
         recorded = sum(1 for text in timeline if text.startswith("message ") and text.endswith(f": {status}"))  # fmt: skip # noqa: E501
-        assert value("oncall_sms_status_total", status=status) == recorded
+        assert (value("oncall_sms_status_total", status=status) or 0) == recorded
     assert value("oncall_sms_status_total", status="delivered") == 1
     assert value("oncall_page_ack_seconds_count", vendor="aidn", severity="a") == 1
     assert 0 < value("oncall_page_ack_seconds_sum", vendor="aidn", severity="a") < 600
