@@ -37,7 +37,7 @@ def on_starting(server):
         sys.exit(1)
 
 
-METRICS_DIR = Settings.from_env().metrics_dir
+METRICS_DIR = _settings.metrics_dir
 
 
 def child_exit(server, worker) -> None:
