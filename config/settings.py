@@ -60,10 +60,17 @@ class Settings:
     # prometheus-client's multiprocess directory (it reads the variable itself, at import):
     # unset, each process's metrics stay in it (oncall/metrics.py)
     metrics_dir: Path | None = None
+    # A duty engineer who has not confirmed their shift's handoff SMS this long after it was
+    # due: the lead is told (once). Minutes, fractions allowed (tests shorten it).
+    handoff_confirm_minutes: float = 30.0
 
     @property
     def storm_window_s(self) -> int:
         return self.storm_window_minutes * 60
+
+    @property
+    def handoff_confirm_s(self) -> float:
+        return self.handoff_confirm_minutes * 60
 
     @classmethod
     def from_env(cls, env=None) -> Settings:
@@ -124,6 +131,9 @@ class Settings:
             metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
             if env.get("PROMETHEUS_MULTIPROC_DIR")
             else None,
+            handoff_confirm_minutes=float(
+                env.get("ONCALL_HANDOFF_CONFIRM_MINUTES") or cls.handoff_confirm_minutes
+            ),
         )
 
 

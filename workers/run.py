@@ -33,11 +33,12 @@ from rq import SimpleWorker
 
 import workers.escalation
 import workers.followup
+import workers.handoff
 import workers.notices
 import workers.paging  # noqa: F401  imported once: jobs start warm
 from config.settings import Settings
 from oncall import logs
-from oncall.services import escalation, startup
+from oncall.services import escalation, handoff, startup
 from oncall.services.jobs import ALL
 from oncall.store import health
 from workers.runtime import services
@@ -106,6 +107,10 @@ def _sweep_forever(svc) -> None:
             health.record_sweep(svc.redis, svc.clock.now().timestamp())  # /readyz
         except Exception:  # Redis restarting: try again next round
             log.exception("sweep failed")
+        try:  # shift handoffs: announce the shifts that started since the last pass
+            handoff.handoff_pass(svc)
+        except Exception:
+            log.exception("handoff pass failed")
 
 
 def supervise() -> int:

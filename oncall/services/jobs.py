@@ -184,3 +184,29 @@ def enqueue_voice_page(
 ) -> bool:
     """Call the engineer and read the page (SMS could not be sent)."""
     return enqueue_page_run(client, Page("voice", incident_id, step, index), clock=clock)
+
+
+def _handoff_id(kind: str, key: str, run: int) -> str:
+    """`kind` + the handoff key's parts (vendor, layer, person id, shift start): no numbers."""
+    parts = (kind, *key.split(":")[2:]) + ((f"r{run}",) if run else ())
+    return job_id(*parts)
+
+
+def enqueue_handoff_sms(
+    client: redis.Redis, key: str, run: int = 0, at=None, *, clock=None
+) -> bool:
+    """Send the handoff SMS of handoff `key` (run > 0: a retry after a Twilio
+    failure, at `at` by `clock`)."""
+    jid = _handoff_id("handoff", key, run)
+    return _enqueue(
+        client, PAGES, "workers.handoff.send_handoff", jid, key, run, at=at, clock=clock
+    )
+
+
+def enqueue_handoff_check(client: redis.Redis, key: str, at: float, run: int = 0, *, clock) -> bool:
+    """At `at` by `clock`, tell the lead if handoff `key` is still unconfirmed (run > 0: a
+    retry)."""
+    jid = _handoff_id("handoff-check", key, run)
+    return _enqueue(
+        client, PAGES, "workers.handoff.check_handoff", jid, key, run, at=at, clock=clock
+    )

@@ -156,3 +156,25 @@ def last_sweep() -> str:
 def health_probe() -> str:
     """Written with a short TTL by every readiness check: proves Redis takes writes."""
     return f"{PREFIX}:health:probe"
+
+
+def handoff(vendor: str, layer: str, person: str, start: int) -> str:
+    """Hash for one shift handoff (oncall/store/handoffs.py): vendor, layer, person, name,
+    language, phone, start, end, override, claimed_at, sent_at, sid, confirmed_at,
+    confirmed_by, lead_told_at. `start`: the shift's start, epoch seconds."""
+    return f"{PREFIX}:handoff:{vendor}:{layer}:{person}:{start}"
+
+
+def handoffs_checked() -> str:
+    """Epoch seconds up to which shift starts have been looked for (the handoff pass)."""
+    return f"{PREFIX}:handoffs:checked"
+
+
+def handoffs_pending(phone: str) -> str:
+    """Sorted set of handoff keys sent to `phone` and not yet confirmed, by shift start."""
+    return f"{PREFIX}:handoffs:pending:{phone}"
+
+
+def handoffs_of(vendor: str) -> str:
+    """Sorted set of a vendor's handoff keys by shift start (the `handoffs` command)."""
+    return f"{PREFIX}:handoffs:vendor:{vendor}"

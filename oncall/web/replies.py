@@ -22,6 +22,7 @@ import redis
 from oncall import metrics
 from oncall.masking import mask_text
 from oncall.services.escalation import escalate_now
+from oncall.services.handoff import confirm_by_sms, has_pending
 from oncall.services.jobs import enqueue_lead_notice
 from oncall.services.root import Services
 from oncall.store import keys
@@ -78,6 +79,9 @@ def handle_reply(
     """The text to answer `sender` with (None: no answer). `language` overrides theirs."""
     store = svc.incidents
     paged = store.paged_to(sender) if sender else []
+    confirmed = _handoff_confirmation(svc, store, sender, body, paged, language)
+    if confirmed:
+        return confirmed
     if not paged:
         log.warning(mask_text(f"SMS from {sender or 'unknown'} who was never paged: ignored"))
         return None
@@ -97,6 +101,16 @@ def handle_reply(
     if target is not None:
         lang = language or target.language
     return _apply(svc, store, inbound, inc, command, target.name if target else sender, lang)
+
+
+def _handoff_confirmation(svc, store, sender, body, paged, language) -> str | None:
+    """A plain 1 (or ACK) confirms the sender's pending shift handoff, unless an incident
+    paged to them is open: then it acknowledges that, as always. None: not a confirmation."""
+    if not sender or parse_reply(body) != ("ack", None) or not has_pending(svc, sender):
+        return None
+    if any(inc is not None and inc.open for inc in map(store.load, paged)):
+        return None
+    return confirm_by_sms(svc, sender, language)
 
 
 def _incident_for(store: IncidentStore, inbound: Inbound, candidates: list[str]):
