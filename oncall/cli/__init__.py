@@ -36,6 +36,7 @@ from oncall.services.vendors import (
     load_vendors,
     vendor_files,
 )
+from oncall.store.handoffs import Handoffs
 from oncall.store.incidents import IncidentStore
 from oncall.store.lastgood import LastGood
 from oncall.store.redisconn import connect
@@ -147,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("--minutes", type=float, required=True)
     clock.add_parser("reset", help="back to the system time")
     p = sub.add_parser("status", help="would a page go out now? exit 1 when not ready")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("handoffs", help="a vendor's shift handoffs: sent, confirmed, lead told")
+    p.add_argument("--vendor", required=True)
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("demo", help="route sample calls for every vendor")
@@ -462,6 +467,27 @@ def cmd_clock(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_handoffs(args, settings: Settings) -> int:
+    policy = _vendor(settings, args.vendor)
+    records = Handoffs(connect(settings)).of_vendor(policy.id)
+    if args.json:
+        print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
+        return 0
+    for r in records:
+        start = pendulum.from_timestamp(float(r["start"]), tz=policy.tz).format("YYYY-MM-DD HH:mm")
+        state = (
+            f"confirmed by {r['confirmed_by']}"
+            if r.get("confirmed_at")
+            else "lead told"
+            if r.get("lead_told_at")
+            else "sent"
+            if r.get("sent_at")
+            else "claimed"
+        )
+        print(f"{start}  {r['layer']:<10} {r['name']:<28} {state}")
+    return 0
+
+
 def cmd_demo(args, settings: Settings) -> int:
     return run_demo(settings)
 
@@ -486,6 +512,7 @@ COMMANDS = {
     "report": cmd_report,
     "clock": cmd_clock,
     "status": cmd_status,
+    "handoffs": cmd_handoffs,
     "demo": cmd_demo,
     "serve": cmd_serve,
     "release": cmd_release,

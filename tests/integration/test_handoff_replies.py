@@ -3,11 +3,18 @@ open: then it acknowledges the incident, as it always did."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from oncall.services.vendors import load_vendor
 from oncall.store.handoffs import Handoffs
+from oncall.store.redisconn import url_of
 from rotas.handoff import confirmed_text, handoffs_between
 from rotas.incident import reply_text
 from tests.integration.test_replies import _reply
+from tests.integration.test_reply_cli import ROOT
 
 
 def _sent_handoff(app, phone: str):
@@ -51,3 +58,24 @@ def test_1_from_an_engineer_never_paged_confirms_their_handoff(app, signed_post)
     assert _reply(signed_post, engineer, "ACK") == confirmed_text("Aidn", "nb")
     assert handoffs.load(key).get("confirmed_at")
     assert _reply(signed_post, engineer, "1") is None  # nothing pending, never paged: ignored
+
+
+def test_the_handoffs_command_shows_who_confirmed_and_when(app, redis_client, signed_post):
+    svc = app.extensions["oncall"]
+    policy = load_vendor(svc.settings.config_dir, "aidn")
+    now = svc.clock.now()
+    engineer = handoffs_between(policy, now.subtract(days=7), now)[0].person.phone
+    _sent_handoff(app, engineer)
+    _reply(signed_post, engineer, "1")
+    env = {k: v for k, v in os.environ.items() if k != "ONCALL_CONFIG_DIR"}
+    env["REDIS_URL"] = url_of(redis_client)
+    run = [sys.executable, "-m", "oncall", "handoffs", "--vendor", "aidn"]
+    shown = subprocess.run(
+        run + ["--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    (record,) = json.loads(shown.stdout)
+    assert record["confirmed_at"] and record["layer"] == "primary"
+    assert engineer not in shown.stdout  # numbers are not shown
+    text = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert "confirmed by" in text.stdout
