@@ -16,8 +16,8 @@ from oncall.services.vendors import load_vendor
 from oncall.store.handoffs import Handoffs
 from rotas.handoff import announcement, confirmed_text, handoffs_between
 from rotas.rota import on_call_at
-from tests.e2e.conftest import closed_desk_config, running_stack, wait_for
-from tests.e2e.test_replies_e2e import text_in
+from tests.helpers.paging import reply
+from tests.helpers.stack import closed_desk_config, running_stack, wait_for
 
 PER = "+4740000104"  # aidn's per: covers primary in the override below
 LEAD = "+4740000109"  # aidn's drift: the last named person of its duty plans
@@ -82,8 +82,7 @@ def test_a_shift_start_is_announced_once_confirmed_by_1_and_not_again_after_a_re
         assert len(sms) == 1 and sms[0]["from"] == ours
         assert "Svar 1 for å bekrefte" in body
 
-        answer = text_in(stack, PER, ours, "1")
-        assert answer["replies"] == [confirmed_text("Aidn", "nb")]
+        assert f"<Message>{confirmed_text('Aidn', 'nb')}</Message>" in reply(stack, PER, "1", ours)
         (record,) = Handoffs(redis_client).of_vendor("aidn")
         assert record.get("confirmed_at") and record["confirmed_by"].startswith("Per Hansen")
         assert record["override"] == "1" and record["layer"] == "primary"

@@ -7,14 +7,26 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+import xml.etree.ElementTree as ET
 
 from oncall.services.vendors import load_vendor
 from oncall.store.handoffs import Handoffs
 from oncall.store.redisconn import url_of
 from rotas.handoff import confirmed_text, handoffs_between
 from rotas.incident import reply_text
-from tests.integration.test_replies import _reply
-from tests.integration.test_reply_cli import ROOT
+from tests.helpers.stack import ROOT
+
+AIDN_NUMBER = "+4721000011"
+
+
+def _reply(signed_post, sender: str, body: str) -> str | None:
+    """The app's answer to an SMS from `sender` to aidn's number (None: no answer)."""
+    form = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": sender, "To": AIDN_NUMBER, "Body": body}
+    response = signed_post("/twilio/sms", form)
+    assert response.status_code == 200
+    message = ET.fromstring(response.data).find("Message")
+    return message.text if message is not None else None
 
 
 def _sent_handoff(app, phone: str):
