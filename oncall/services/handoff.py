@@ -75,6 +75,7 @@ def send_handoff(svc: Services, key: str, run: int = 0) -> str:
     if record.end is not None and record.end <= now:
         return "shift ended"
     body = announcement(policy, record.handoff())
+    store.awaiting_reply(record)
     try:
         sid = svc.telephony.send_sms(record["phone"], sender_of(policy, record["phone"]), body)
     except Exception as exc:  # Twilio unreachable or failing: try again later

@@ -95,15 +95,20 @@ class Handoffs:
         """Set `field` unless it is set already: True for the first writer."""
         return bool(self.redis.hsetnx(key, field, str(value)))
 
+    def awaiting_reply(self, record: Record) -> None:
+        """The SMS is about to go out: a reply of 1 from that phone confirms from now on (a
+        fast reply may arrive before the send is recorded)."""
+        pending = keys.handoffs_pending(record["phone"])
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zadd(pending, {record.key: float(record["start"])})
+        pipe.expire(pending, KEEP_AFTER_END)
+        pipe.execute()
+
     def sent(self, record: Record, sid: str, now: float) -> None:
-        """The SMS went out: remember it, and that a reply of 1 from that phone confirms."""
+        """The SMS went out."""
         pipe = self.redis.pipeline(transaction=True)
         pipe.hsetnx(record.key, "sent_at", repr(now))
         pipe.hsetnx(record.key, "sid", sid)
-        if not record.get("confirmed_at"):
-            pending = keys.handoffs_pending(record["phone"])
-            pipe.zadd(pending, {record.key: float(record["start"])})
-            pipe.expire(pending, KEEP_AFTER_END)
         pipe.execute()
 
     def pending(self, phone: str, now: float) -> list[Record]:

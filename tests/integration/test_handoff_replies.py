@@ -41,6 +41,7 @@ def _sent_handoff(app, phone: str):
     store = Handoffs(svc.redis)
     key, first = store.claim(found[0], now.timestamp())
     assert first
+    store.awaiting_reply(store.load(key))
     store.sent(store.load(key), "SM" + "0" * 32, now.timestamp())
     return store, key
 
