@@ -1,0 +1,171 @@
+"""Arguments of `python -m oncall`: the parser and the checks every command shares.
+
+Bad arguments exit 2 with one line naming the problem and the valid choices, never a traceback.
+Every input is bounded: dates and instants within the years 1970-2200 (rotas.hours), and the
+windows below, so no command runs for minutes or prints without end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from config.settings import Settings
+from oncall.services.vendors import (
+    load_vendor,
+)
+from rotas.hours import parse_date, parse_instant
+from rotas.policy import VendorPolicy
+
+MAX_CHECK_MONTHS = 60  # `check --months`: five years of coverage, a few seconds per vendor
+
+
+MAX_ROTA_WEEKS = 104  # `rota show --weeks`
+
+
+MAX_TIMETABLE_DAYS = 3653  # `timetable --from .. --to`: ten years, about a second
+
+
+MAX_ADVANCE_MINUTES = 366 * 1440  # `clock advance --minutes`: a year at a time
+
+
+MAX_SMS_BODY = 1600  # characters: Twilio's limit for one message body
+
+
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
+
+
+class UsageError(Exception):
+    """Bad input from the command line: one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage + exits 2; we want one line
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="python -m oncall", description="Phone routing and paging for Nordic software vendors."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    p = sub.add_parser("route", help="where a call goes: vendor, instant, severity")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--at", required=True, help="ISO 8601; without offset: vendor-local time")
+    p.add_argument("--severity", required=True)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("check", help="validate vendor configs and report coverage gaps")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--from", dest="start", help="start of the coverage window (default: today)")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--strict", action="store_true", help="also fail on warnings and gaps")
+
+    p = sub.add_parser("rota", help="rota commands")
+    rota = p.add_subparsers(dest="rota_command", required=True, parser_class=OneLineParser)
+    show = rota.add_parser("show", help="who is on duty when, per layer")
+    show.add_argument("--vendor", required=True)
+    show.add_argument("--from", dest="start", help="first date (default: today)")
+    show.add_argument("--weeks", type=int, default=2)
+
+    p = sub.add_parser("timetable", help="every change of a severity's routing in a range")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--severity", required=True)
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--to", dest="end", required=True, help="last date, inclusive")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("call", help="simulate a call through the real, signed webhooks")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--at", required=True, help="ISO 8601; the clock is frozen there")
+    p.add_argument("--from", dest="caller", required=True, help="caller id (E.164 or anonymous)")
+    p.add_argument("--press", default="", help="digits pressed at the menu, in order")
+    p.add_argument("--no-answer", action="store_true", help="nobody answers any <Dial>")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="use the configured Redis: a running worker sends the pages",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("page", help="open an incident and page by the severity's policy")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--severity", required=True)
+    p.add_argument("--message", required=True)
+    p.add_argument("--at", help="ISO 8601 (default: now); picks the rota and the plan")
+    p.add_argument(
+        "--desk",
+        choices=("open", "closed"),
+        default="closed",
+        help="whose page plan: the duty (closed-desk) rule's, the default at any hour, or "
+        "the open-desk rule's",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("reply", help="an engineer's SMS reply to a page, through the app")
+    p.add_argument("--from", dest="sender", required=True, help="the engineer's number (E.164)")
+    p.add_argument("--body", required=True, help="e.g. 1, ACK, 2, 3 AIDN-2026-000001")
+    p.add_argument("--to", help="the number the page came from (default: the engineer's vendor's)")
+    p.add_argument("--sid", help="MessageSid (default: a new one); repeat one to replay a reply")
+    p.add_argument(
+        "--live", action="store_true", help="apply it to the configured Redis (default: dry run)"
+    )
+
+    p = sub.add_parser("incident", help="show an incident and its timeline")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("report", help="a vendor's weekly report: calls, incidents, pages")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--week", required=True, help="ISO week in the vendor's zone, e.g. 2026-W47")
+    p.add_argument("--format", choices=("text", "html", "json"), default="text")
+    p.add_argument("--out", help="write to this file (default: standard output)")
+    p = sub.add_parser("clock", help="the offset clock of tests and the demo (ONCALL_CLOCK=offset)")
+    clock = p.add_subparsers(dest="clock_command", required=True, parser_class=OneLineParser)
+    clock.add_parser("show", help="the clock's time and how far ahead of the system time")
+    advance = clock.add_parser("advance", help="fast-forward web, worker and CLI alike")
+    advance.add_argument("--minutes", type=float, required=True)
+    clock.add_parser("reset", help="back to the system time")
+    p = sub.add_parser("status", help="would a page go out now? exit 1 when not ready")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("handoffs", help="a vendor's shift handoffs: sent, confirmed, lead told")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("demo", help="route sample calls for every vendor")
+    sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
+    sub.add_parser(
+        "release", help="import the vendor files into Redis and check start-up (Procfile)"
+    )
+    return parser
+
+
+def vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:
+    try:
+        return load_vendor(settings.config_dir, vendor_id)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def check_severity(policy: VendorPolicy, severity_id: str) -> None:
+    if policy.severity(severity_id) is None:
+        raise UsageError(
+            f"unknown severity {severity_id!r} for {policy.id} "
+            f"(valid: {', '.join(policy.severity_ids)})"
+        )
+
+
+def instant_of(text: str, policy: VendorPolicy):
+    try:
+        return parse_instant(text, policy.tz)
+    except ValueError as exc:
+        raise UsageError(f"--at: {exc}") from None
+
+
+def date_of(text: str, flag: str):
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None

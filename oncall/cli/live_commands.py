@@ -1,0 +1,271 @@
+"""Commands that use Redis and the running service: call, page, reply, incident, status,
+report, clock, handoffs, serve, release."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pendulum
+
+from config.settings import Settings
+from oncall.cli import output as out
+from oncall.cli.args import (
+    MAX_ADVANCE_MINUTES,
+    MAX_SMS_BODY,
+    MESSAGE_SID,
+    UsageError,
+    check_severity,
+    instant_of,
+    vendor_of,
+)
+from oncall.cli.release import release
+from oncall.cli.report_output import report_html, report_json, report_text
+from oncall.cli.serve import serve
+from oncall.cli.simulator import send_reply, simulate
+from oncall.clock import OffsetClock, clock_for
+from oncall.services.escalation import fast_forward
+from oncall.services.health import readiness
+from oncall.services.incidents import open_incident
+from oncall.services.report import weekly_report
+from oncall.services.root import Services
+from oncall.services.vendors import (
+    load_one,
+    load_vendors,
+)
+from oncall.store.handoffs import Handoffs
+from oncall.store.incidents import IncidentStore
+from oncall.store.lastgood import LastGood
+from oncall.store.redisconn import connect
+from rotas.escalation import freeze_plan
+from rotas.phone import caller_number
+from rotas.policy import VendorPolicy
+from rotas.weeks import parse_week
+
+
+def cmd_call(args, settings: Settings) -> int:
+
+    policy = vendor_of(settings, args.vendor)
+    at = instant_of(args.at, policy)
+    if not policy.inbound:
+        raise UsageError(f"vendor {policy.id} has no inbound number to call")
+    if not all(c.isdigit() or c in "*#" for c in args.press):
+        raise UsageError(f"--press: {args.press!r} is not a string of phone keys (0-9, *, #)")
+    if args.caller.lower() != "anonymous" and not caller_number(args.caller):
+        raise UsageError(f"--from: {args.caller!r} is not an E.164 number or 'anonymous'")
+    result = simulate(
+        settings, policy, at, args.caller, args.press, not args.no_answer, live=args.live
+    )
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else out.call_text(result))
+    return 0
+
+
+def cmd_page(args, settings: Settings) -> int:
+    """Page by the severity's duty plan at any hour (`--desk open`: the open-desk rule's).
+    A page within the storm window of an open incident attaches to it, its message on the
+    incident's timeline."""
+
+    client = connect(settings)
+    clock = clock_for(settings, client)
+    policy = _paging_vendor(settings, client, args.vendor)
+    check_severity(policy, args.severity)
+    if not args.message.strip():
+        raise UsageError("--message must not be empty")
+    rule = _paging_rule(policy, args.severity, args.desk)
+    at = instant_of(args.at, policy) if args.at else clock.now().in_timezone(policy.tz)
+    if not freeze_plan(policy, rule, at).steps:
+        raise UsageError(f"nobody to page for {args.severity} of {policy.id} at {at}")
+    svc = Services.build(settings, clock, client)  # only now: building it writes to Redis
+    reference = svc.store.next_reference(policy.id, at.in_timezone(policy.tz))
+    incident_id, attached = open_incident(
+        client,
+        settings,
+        policy,
+        args.severity,
+        at,
+        clock=clock,
+        reference=reference,
+        message=args.message.strip(),
+        desk=args.desk,
+    )
+    if attached and not args.json:
+        print(f"attached to open incident {incident_id}; message recorded")
+    return _print_incident(client, incident_id, args.json, attached)
+
+
+def services_for(settings: Settings) -> Services:
+    """The CLI's services, composed as the web app's and the worker's are (same clock).
+    Building them records each vendor file's last good version: only after the input
+    was checked."""
+    client = connect(settings)
+    return Services.build(settings, clock_for(settings, client), client)
+
+
+def _paging_vendor(settings: Settings, client, vendor_id: str) -> VendorPolicy:
+    """The vendor's policy from its file or, when the file is broken, its last good version
+    in Redis (logged): a typo in a vendor file must not stop a manual page."""
+    policy = load_one(settings.config_dir, vendor_id, LastGood(client))
+    return policy if policy is not None else vendor_of(settings, vendor_id)
+
+
+def _paging_rule(policy: VendorPolicy, severity_id: str, desk: str):
+    """The rule whose page plan a manual page follows; one line naming the severities that
+    page when it has none."""
+
+    def rule_of(sev):
+        return sev.open if desk == "open" else sev.closed
+
+    rule = rule_of(policy.severity(severity_id))
+    if rule.page:
+        return rule
+    paging = ", ".join(s.id for s in policy.severities if rule_of(s).page) or "none"
+    when = " with the desk open" if desk == "open" else ""
+    raise UsageError(
+        f"severity {severity_id} of {policy.id} never pages{when}; "
+        f"severities that page{when}: {paging}"
+    )
+
+
+def cmd_reply(args, settings: Settings) -> int:
+
+    sender = caller_number(args.sender)
+    if not sender:
+        raise UsageError(f"--from: {args.sender!r} is not an E.164 phone number")
+    if not args.body.strip():
+        raise UsageError("--body must not be empty")
+    if len(args.body) > MAX_SMS_BODY:
+        raise UsageError(f"--body is {len(args.body)} characters; an SMS has at most 1600")
+    if args.sid is not None and not MESSAGE_SID.match(args.sid):
+        raise UsageError(f"--sid: {args.sid!r} is not a MessageSid (SM + 32 hex digits)")
+    to = _paging_number(settings, args.to, sender)
+    result = send_reply(settings, sender, to, args.body, live=args.live, sid=args.sid)
+    if result["status"] != 200:
+        print(f"oncall: error: the app answered HTTP {result['status']}", file=sys.stderr)
+        return 1
+    print(result["answer"] or "(no answer: this number was never paged, or it opted out)")
+    if not args.live:
+        print("(dry run on a copy of the incidents: nothing changed; --live applies it)")
+    return 0
+
+
+def _paging_number(settings: Settings, given: str | None, sender: str) -> str:
+    """--to, else the inbound number of the first vendor listing `sender` among its people
+    (pages come from the vendor's number, so that is where replies go)."""
+
+    if given:
+        if not caller_number(given):
+            raise UsageError(f"--to: {given!r} is not an E.164 phone number")
+        return caller_number(given)
+    for policy in load_vendors(settings.config_dir).values():
+        if policy.inbound and any(p.phone == sender for p in policy.people.values()):
+            return policy.inbound[0]
+    raise UsageError(
+        f"--from: {sender} is nobody in the vendor files; give --to (the paging number)"
+    )
+
+
+def cmd_incident(args, settings: Settings) -> int:
+
+    return _print_incident(connect(settings), args.id, args.json, False)
+
+
+def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> int:
+
+    store = IncidentStore(client)
+    inc = store.load(incident_id)
+    if inc is None:
+        raise UsageError(f"no incident {incident_id!r}")
+    timeline = store.timeline(incident_id)
+    if as_json:
+        print(json.dumps(out.incident_json(inc, timeline, attached), ensure_ascii=False, indent=1))
+    else:
+        print(out.incident_text(inc, timeline, attached))
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    """The readiness checks of /readyz against the configured Redis (REDIS_URL)."""
+    client = connect(settings)
+    result = readiness(Services.build(settings, clock_for(settings, client), client))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(out.readiness_text(result))
+    return 0 if result.ready else 1
+
+
+RENDER = {"text": report_text, "json": report_json, "html": report_html}
+
+
+def cmd_report(args, settings: Settings) -> int:
+    policy = vendor_of(settings, args.vendor)
+    try:
+        year, week = parse_week(args.week)
+    except ValueError as exc:
+        raise UsageError(f"--week: {exc}") from None
+    client = connect(settings)
+    now = clock_for(settings, client).now()
+    report = weekly_report(client, settings, policy, year, week, now)
+    rendered = RENDER[args.format](report)
+    if not args.out:
+        print(rendered)
+        return 0
+    try:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(rendered if rendered.endswith("\n") else rendered + "\n")
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write {args.out}: {exc.strerror}") from None
+    return 0
+
+
+def cmd_clock(args, settings: Settings) -> int:
+    """show / advance --minutes N / reset the offset clock that web, worker and CLI share.
+    An advance also enqueues every escalation step that became due (the worker's sweep
+    would, within its period), so a demo sees the next page at once."""
+    if settings.clock != "offset":
+        raise UsageError(
+            "the clock is the system clock; `clock` needs ONCALL_CLOCK=offset "
+            "(tests and the demo only, with TWILIO_API_BASE)"
+        )
+    if args.clock_command == "advance" and not 0 < args.minutes <= MAX_ADVANCE_MINUTES:
+        raise UsageError(f"--minutes must be above 0 and at most {MAX_ADVANCE_MINUTES}")
+    svc = services_for(settings)
+    clock: OffsetClock = svc.clock
+    due = []
+    if args.clock_command == "advance":
+        due = fast_forward(svc, args.minutes * 60)
+    elif args.clock_command == "reset":
+        clock.reset()
+    print(f"clock: {clock.now().isoformat()} ({clock.offset():+.0f} s from the system time)")
+    if due:
+        print(f"escalation steps now due, enqueued: {', '.join(due)}")
+    return 0
+
+
+def cmd_handoffs(args, settings: Settings) -> int:
+    policy = vendor_of(settings, args.vendor)
+    records = Handoffs(connect(settings)).of_vendor(policy.id)
+    if args.json:
+        print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
+        return 0
+    for r in records:
+        start = pendulum.from_timestamp(float(r["start"]), tz=policy.tz).format("YYYY-MM-DD HH:mm")
+        state = (
+            f"confirmed by {r['confirmed_by']}"
+            if r.get("confirmed_at")
+            else "lead told"
+            if r.get("lead_told_at")
+            else "sent"
+            if r.get("sent_at")
+            else "claimed"
+        )
+        print(f"{start}  {r['layer']:<10} {r['name']:<28} {state}")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    return serve()
+
+
+def cmd_release(args, settings: Settings) -> int:
+    return release(settings)
