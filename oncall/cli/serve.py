@@ -14,6 +14,7 @@ paged at once.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -58,10 +59,13 @@ def serve() -> int:
     procfile = _dev_procfile() if not settings.production else PROJECT_ROOT / "Procfile"
     honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "-d", str(PROJECT_ROOT)]
     honcho += ["start", "-p", port, "web", "worker"] + ([] if settings.production else ["twilio"])
+    proc = subprocess.Popen(honcho, env=env, cwd=PROJECT_ROOT)
+    # SIGTERM (a supervisor, `kill`): honcho stops its processes, then Redis is shut down below
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
-        return subprocess.call(honcho, env=env, cwd=PROJECT_ROOT)
-    except KeyboardInterrupt:
-        return 0
+        return proc.wait()
+    except KeyboardInterrupt:  # Ctrl-C reaches honcho too: wait for it to stop its processes
+        return proc.wait()
     finally:
         if embedded is not None:
             embedded.shutdown(save=True)
