@@ -25,7 +25,7 @@ from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.utils import now as rq_now
 
-from oncall.services.jobs import ALL, PAGES
+from oncall.services.jobs import ALL, PAGES, queue_depths
 from oncall.store import health as store
 from oncall.store.redisconn import text
 
@@ -83,7 +83,7 @@ def readiness(svc) -> Readiness:
                 ),
                 _scheduler(client, rq_time, limit),
                 age_check("sweep", "last sweep", store.last_sweep(client), now, limit),
-                depth_check(_depths(client), settings.ready_max_queue_depth),
+                depth_check(queue_depths(client), settings.ready_max_queue_depth),
                 job_age_check(_oldest_waiting(client), rq_time, settings.ready_max_job_age_s),
             ]
         )
@@ -134,10 +134,6 @@ def _scheduler(client: redis.Redis, now: float, limit: float) -> Check:
             return check
         worst = check if worst is None or check.value > worst.value else worst
     return worst
-
-
-def _depths(client: redis.Redis) -> dict[str, int]:
-    return {name: Queue(name, connection=client).count for name in ALL}
 
 
 def _oldest_waiting(client: redis.Redis) -> float | None:

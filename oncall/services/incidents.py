@@ -35,12 +35,14 @@ def open_incident(
     desk: str | None = None,
     call: str | None = None,
     covered: bool = True,
+    store: IncidentStore | None = None,
 ) -> tuple[str, bool]:
     """Open (or attach to) an incident; returns (incident id, attached). `desk` ("open" or
     "closed") picks the rule whose page plan applies; default: the desk's state at `at`.
     `covered` False: nobody is on duty, the lead is paged at once (see freeze_plan). Without
     `call` it is a manual page: attached, its message goes on the incident's timeline.
-    `clock`: the services' clock (`at` may lie in the past: a manual page `--at`)."""
+    `clock`: the services' clock (`at` may lie in the past: a manual page `--at`). `store`:
+    the process's incident store (it remembers the storm's incidents between calls)."""
     sev = policy.severity(severity_id)
     desk_open = policy.calendar.is_open(at) if desk is None else desk == "open"
     rule = sev.open if desk_open else sev.closed
@@ -60,7 +62,7 @@ def open_incident(
         step=0,
         next_step_at=now,
     )
-    store = IncidentStore(client)
+    store = store or IncidentStore(client)
     window = settings.storm_window_s
     incident_id, attached, new = store.open_or_attach(inc, window, call or f"manual-{reference}")
     if attached and new:

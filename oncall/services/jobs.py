@@ -36,6 +36,14 @@ JOB_TIMEOUT = HTTP_TIMEOUT + 10  # a send that hangs is killed, then retried
 RETRIES = 4  # RQ's retries of a failing job (so a page gets 1 + RETRIES runs)
 
 
+def queue_depths(client: redis.Redis) -> dict[str, int]:
+    """Jobs waiting in each queue, in one round trip (readiness and the metrics scrape)."""
+    pipe = client.pipeline(transaction=False)
+    for name in ALL:
+        pipe.llen(Queue(name, connection=client).key)
+    return dict(zip(ALL, pipe.execute(), strict=True))
+
+
 def jittered_retry(max_tries: int = RETRIES, base: float = 2.0) -> Retry:
     """Exponential backoff with jitter (RQ's Retry has none): 2, 4, 8, 16 s, each +-30%."""
     return Retry(

@@ -23,6 +23,10 @@ class IncidentStore:
         self._advance = Script(client, "incident_advance")
         self._state = Script(client, "incident_set_state")
         self._newest = Script(client, "incident_newest_open")
+        # vendor -> the open incident ids last seen in its storm window, declared up front
+        # (lua/open_incidents.lua): kept for the life of the store, so only the first call
+        # after a new incident entered the window runs a script twice
+        self._open_seen: dict[str, list[str]] = {}
 
     def open_or_attach(self, inc: Incident, window_s: float, call: str):
         """(incident id, attached to an existing one, new: False when this call was already
@@ -43,8 +47,8 @@ class IncidentStore:
             "calls": 1,
             "unsummarised": 0,
         }
-        ids: list[str] = []
         for _ in range(DECLARE_TRIES):
+            ids = self._open_seen.get(inc.vendor, [])
             found, attached, new, need = self._open(
                 open=keys.open_incidents(inc.vendor),
                 triggered=keys.triggered(),
@@ -62,7 +66,7 @@ class IncidentStore:
             )
             if not need:
                 return text(found), bool(attached), bool(new)
-            ids = [text(i) for i in need]
+            self._open_seen[inc.vendor] = [text(i) for i in need]
         raise RuntimeError(f"incident {inc.id}: open incidents kept changing")
 
     def load(self, incident_id: str) -> Incident | None:
@@ -165,8 +169,8 @@ class IncidentStore:
 
     def newest_open(self, vendor: str, since: float) -> tuple[str, int] | None:
         """(id, rank) of the vendor's newest open incident with a call since `since`."""
-        ids: list[str] = []
         for _ in range(DECLARE_TRIES):
+            ids = self._open_seen.get(vendor, [])
             found, need = self._newest(
                 open=keys.open_incidents(vendor),
                 incidents=[keys.incident(i) for i in ids],
@@ -175,7 +179,7 @@ class IncidentStore:
             )
             if not need:
                 return parse_newest(found)
-            ids = [text(i) for i in need]
+            self._open_seen[vendor] = [text(i) for i in need]
         raise RuntimeError(f"vendor {vendor}: open incidents kept changing")
 
     def triggered_ids(self) -> list[str]:

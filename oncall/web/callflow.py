@@ -166,6 +166,7 @@ def _incident(svc: Services, sid: str, ctx: Context, caller, e: OpenIncident, ou
         desk=e.desk,
         call=sid,
         covered=e.covered,
+        store=svc.incidents,
     )
     out.fields["incident"] = incident_id
     logs.bind(incident=incident_id)

@@ -12,10 +12,9 @@ from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
-from rq import Queue
 
 from oncall import metrics
-from oncall.services.jobs import ALL
+from oncall.services.jobs import queue_depths
 from oncall.web.context import services
 
 log = logging.getLogger(__name__)
@@ -30,18 +29,15 @@ class QueueDepth:
         self.client = client
 
     def collect(self):
-        pipe = self.client.pipeline(transaction=False)
-        for name in ALL:
-            pipe.llen(Queue(name, connection=self.client).key)
         try:
-            depths = pipe.execute()
+            depths = queue_depths(self.client)
         except redis.RedisError as exc:
             log.warning("metrics: queue depth not read: %s", type(exc).__name__)
             return
         gauge = GaugeMetricFamily(
             "oncall_queue_depth", "Jobs waiting in each RQ queue.", labels=["queue"]
         )
-        for name, depth in zip(ALL, depths, strict=True):
+        for name, depth in depths.items():
             gauge.add_metric([name], depth)
         yield gauge
 
