@@ -5,7 +5,6 @@ started from the Procfile's settings (config/gunicorn.py)."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,10 +19,12 @@ import pytest
 from rq import Queue
 from twilio.request_validator import RequestValidator
 
+from bench.processes import free_port
 from oncall.services.jobs import PAGES
 from oncall.store.redisconn import url_of
 from tests.helpers import AUTH_TOKEN, assert_no_full_number, full_numbers, stored_keys
 from tests.helpers.stack import ROOT, wait_for
+from tests.helpers.web import Gunicorn
 
 TWILIO_LOOKUP = "/2010-04-01/Accounts/AC0/Messages.json?To=%2B4790000123&PageSize=20"
 
@@ -45,25 +46,9 @@ def test_a_worker_traceback_with_a_url_encoded_number_is_masked(stack):
 # -- gunicorn -------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Web:
-    def __init__(self, proc: subprocess.Popen, base_url: str, log: Path):
-        self.proc, self.base_url, self.log = proc, base_url, log
-
-    def workers(self) -> list[int]:
-        pid = self.proc.pid
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-    def output(self) -> str:
-        return self.log.read_text()
-
+class Web(Gunicorn):
     def get(self, path_and_query: str, signed: bool = True) -> tuple[int, bytes]:
-        url = self.base_url + path_and_query
+        url = self.base + path_and_query
         headers = {}
         if signed:
             headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(url, {})
@@ -77,7 +62,7 @@ class Web:
 @pytest.fixture
 def web(redis_client, tmp_path):
     """gunicorn as the Procfile runs it (config/gunicorn.py), on a free port."""
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -86,31 +71,14 @@ def web(redis_client, tmp_path):
         "TWILIO_API_BASE": "http://127.0.0.1:9",  # nothing is sent to Twilio here
         "PUBLIC_BASE_URL": base_url,
     }
-    log = tmp_path / "gunicorn.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
-            + ["--bind", f"127.0.0.1:{port}", "oncall.wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Web(proc, base_url, log)
+    server = Web(env, tmp_path / "gunicorn.log", port)
     try:
         wait_for(lambda: _healthy(base_url), timeout=60, what="gunicorn to answer")
         wait_for(lambda: len(server.workers()) == 2, timeout=60, what="both gunicorn workers")
         yield server
     finally:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        print("--- gunicorn output ---", log.read_text(), sep="\n")  # shown when a test fails
+        server.stop()
+        print("--- gunicorn output ---", server.output(), sep="\n")  # shown when a test fails
 
 
 def _healthy(base_url: str) -> bool:
@@ -153,7 +121,7 @@ def test_a_50_mb_unsigned_post_is_refused_before_it_is_read(web, redis_client):
         f"Content-Length: {size}\r\nConnection: close\r\n\r\n"
     )
     chunk = b"a=1&" * (256 * 1024)  # 1 MiB of short fields
-    with socket.create_connection(("127.0.0.1", int(web.base_url.rsplit(":", 1)[1]))) as conn:
+    with socket.create_connection(("127.0.0.1", web.port)) as conn:
         conn.settimeout(120)
 
         def send_body():
@@ -177,7 +145,7 @@ def test_a_50_mb_unsigned_post_is_refused_before_it_is_read(web, redis_client):
 def test_the_fake_twilio_request_log_shows_no_number(tmp_path):
     """`make run` runs the fake Twilio as a process; its request log has the client's
     message lookups, whose query holds the number."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "fake.log"
     with open(log, "w") as out:
         fake = subprocess.Popen(

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -23,31 +21,15 @@ from oncall.store.calls import CallStore
 from oncall.store.incidents import IncidentStore
 from tests.fake_twilio import FakeTwilio
 from tests.helpers import AUTH_TOKEN, assert_no_full_number
-from tests.helpers.stack import ROOT, Stack, closed_desk_config, wait_for
+from tests.helpers.stack import Stack, closed_desk_config, wait_for
+from tests.helpers.web import Gunicorn
 
 AIDN = "+4721000011"  # its desk is closed by the test's vendor files: a -> oncall, c -> written
 UNKNOWN = "+4721000099"  # no vendor answers it
 CALLER = ["+4790000121", "+4790000122", "+4790000123", "+4790000125"]
 
 
-class Gunicorn:
-    def __init__(self, env: dict, port: int, log: Path):
-        self.base, self.log = f"http://127.0.0.1:{port}", log
-        with open(log, "w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
-                + ["--bind", f"127.0.0.1:{port}", "oncall.wsgi:app"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def workers(self) -> list[int]:
-        pid = self.proc.pid
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
+class Web(Gunicorn):
     def ready(self) -> bool:
         assert self.proc.poll() is None, f"gunicorn exited:\n{self.log.read_text()}"
         with suppress(requests.RequestException):
@@ -70,15 +52,6 @@ class Gunicorn:
         self.post("/twilio/voice/incoming", params)
         for attempt, digit in enumerate(digits, start=1):
             self.post(f"/twilio/voice/menu?attempt={attempt}", {**params, "Digits": digit})
-
-    def stop(self) -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 def _samples(body: str) -> dict:
@@ -104,7 +77,7 @@ def test_metrics_add_up_over_two_gunicorn_workers_and_the_paging_worker(redis_cl
     settings = replace(Settings.from_env({}), escalation_minute=60.0, config_dir=config_dir)
     stack = Stack(settings, None, redis_client, fake, f"http://127.0.0.1:{port}", [])
     shared = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "ONCALL_SMS_PER_CALLER_PER_DAY": "1"}
-    web = Gunicorn({**os.environ, **stack.env(), **shared}, port, tmp_path / "gunicorn.log")
+    web = Web({**os.environ, **stack.env(), **shared}, tmp_path / "gunicorn.log", port)
     try:
         wait_for(web.ready, timeout=60, what="gunicorn with both workers")
         stack.start_worker(shared)
