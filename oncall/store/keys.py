@@ -178,3 +178,29 @@ def handoffs_pending(phone: str) -> str:
 def handoffs_of(vendor: str) -> str:
     """Sorted set of a vendor's handoff keys by shift start (the `handoffs` command)."""
     return f"{PREFIX}:handoffs:vendor:{vendor}"
+
+
+def policy_versions(vendor: str) -> str:
+    """Hash: version number -> JSON {text, author, at, summary, changes} of one vendor's
+    policy document, every version ever saved (oncall/store/policies.py)."""
+    return f"{PREFIX}:policy:{vendor}:versions"
+
+
+def policy_current() -> str:
+    """Hash: vendor id -> its current version number; its fields are the stored vendor ids."""
+    return f"{PREFIX}:policies:current"
+
+
+def policy_generation() -> str:
+    """Counter incremented by every policy save (live reload: one GET says "anything new?")."""
+    return f"{PREFIX}:policies:generation"
+
+
+def policy_inbound() -> str:
+    """Hash: inbound E.164 number -> the vendor whose current version claims it."""
+    return f"{PREFIX}:policies:inbound"
+
+
+def policy_channel() -> str:
+    """Pub/sub channel: "<vendor> <version> <generation>" after every policy save."""
+    return f"{PREFIX}:policies:saved"

@@ -1,0 +1,287 @@
+"""Vendor policies as versioned documents in Redis: read, save with optimistic concurrency,
+history, restore, overrides (the shared contract of issue 11, part A).
+
+The stored unit is one vendor's YAML text, exactly what `oncall check` validates (an imported
+file keeps its comments). Every save is a new version 1, 2, 3 ... with who, when, a one-line
+summary and the structured changes from the version before (rotas.docdiff). A save names the
+version it was based on; a stale base is refused (Conflict) and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import pendulum
+import redis
+import yaml
+
+from oncall.services.policy_checks import (
+    FieldProblem,
+    Invalid,
+    check_claims,
+    check_text,
+    check_vendor_id,
+    claimed_problem,
+    gap_warnings,
+)
+from oncall.store import policies as store
+from rotas.docdiff import diff, summarize
+
+__all__ = ["Conflict", "FieldProblem", "Invalid", "Saved", "Version"]
+
+MAX_HISTORY = 500  # versions per history() call
+MAX_SUMMARY = 300  # characters of a summary a writer gives
+MAX_AUTHOR = 100
+_Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # every scalar a string, as check reads
+
+
+@dataclass(frozen=True)
+class Version:
+    vendor: str
+    number: int
+    text: str
+    author: str
+    at: str  # ISO 8601, UTC
+    summary: str
+    changes: list[dict] = field(default_factory=list, hash=False)
+
+    @property
+    def document(self) -> dict:
+        """The text parsed: plain dicts, lists and strings (every scalar a string)."""
+        return _fresh(self.text)
+
+    @cached_property
+    def timezone(self) -> str:
+        m = re.search(r"^timezone:\s*['\"]?([\w/+-]+)", self.text, re.MULTILINE)
+        return m[1] if m else "UTC"
+
+
+@dataclass(frozen=True)
+class Saved:
+    version: Version
+    warnings: list[FieldProblem] = field(default_factory=list, hash=False)
+
+
+class Conflict(Exception):
+    """The vendor changed since the version the writer read; nothing was saved."""
+
+    def __init__(self, current: Version | None, vendor: str = ""):
+        self.current = current
+        if current is None:
+            self.message = f"{vendor} has no policy yet (it was never saved); reload"
+        else:
+            at = pendulum.parse(current.at).in_timezone(current.timezone)
+            self.message = (
+                f"changed by {current.author} at {at.strftime('%Y-%m-%d %H:%M %Z')} "
+                f"(version {current.number}); reload"
+            )
+        super().__init__(self.message)
+
+
+def _fresh(text: str) -> dict:
+    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - BaseLoader: strings, lists, dicts
+    return data if isinstance(data, dict) else {}
+
+
+@lru_cache(maxsize=16)
+def _parsed(text: str) -> dict:
+    """_fresh, remembered for the last few texts: saves compare with the version before.
+    Shared: never modify what it returns."""
+    return _fresh(text)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _version(vendor: str, number: int, record: dict | None) -> Version | None:
+    if record is None:
+        return None
+    return Version(
+        vendor,
+        number,
+        record["text"],
+        record["author"],
+        record["at"],
+        record["summary"],
+        record.get("changes", []),
+    )
+
+
+def current(client: redis.Redis, vendor: str) -> Version | None:
+    found = store.load_current(client, vendor)
+    return _version(vendor, *found) if found else None
+
+
+def vendor_ids(client: redis.Redis) -> list[str]:
+    return sorted(store.current_numbers(client))
+
+
+def version(client: redis.Redis, vendor: str, number: int) -> Version | None:
+    return _version(vendor, number, store.load(client, vendor, [number])[0])
+
+
+def history(client: redis.Redis, vendor: str, *, limit=50, before: int | None = None) -> list:
+    """Versions newest first: up to `limit` below `before` (default: from the current)."""
+    top = store.current_number(client, vendor) + 1
+    top = min(top, before) if before is not None else top
+    numbers = list(range(top - 1, max(0, top - 1 - min(max(limit, 0), MAX_HISTORY)), -1))
+    records = store.load(client, vendor, numbers)
+    return [v for n, r in zip(numbers, records, strict=True) if (v := _version(vendor, n, r))]
+
+
+def generation(client: redis.Redis) -> int:
+    """The count of policy saves ever made (live reload: one GET)."""
+    return store.generation(client)
+
+
+def current_numbers(client: redis.Redis) -> dict[str, int]:
+    """vendor -> current version number (live reload: one HGETALL)."""
+    return store.current_numbers(client)
+
+
+def versions_of(client: redis.Redis, wanted: dict[str, int]) -> dict[str, Version]:
+    """vendor -> the version named in `wanted` (live reload: one pipelined round trip)."""
+    records = store.load_versions(client, wanted)
+    return {v: _version(v, wanted[v], r) for v, r in records.items()}
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def save_text(client, vendor, text, *, base: int | None, author, clock, summary=None) -> Saved:
+    """Validate `text` (errors: Invalid), then save it as the vendor's next version if `base`
+    is still its current version (None: the vendor must not exist yet), else Conflict."""
+    check_vendor_id(vendor)
+    author = _author(author)
+    policy, warnings = check_text(vendor, text)
+    check_claims(policy, store.inbound_owners(client))
+    previous = current(client, vendor)
+    if (previous.number if previous else None) != base:
+        raise Conflict(previous, vendor)
+    changes = diff(_parsed(previous.text), _parsed(text)) if previous else []
+    now = clock.now()
+    record = {
+        "text": text,
+        "author": author,
+        "at": pendulum.instance(now).in_timezone("UTC").to_iso8601_string(),
+        "summary": _summary(summary, changes, previous),
+        "changes": changes,
+    }
+    outcome = store.save(client, vendor, base, record, list(policy.inbound))
+    if outcome.status == "conflict":
+        raise Conflict(current(client, vendor), vendor)
+    if outcome.status == "claimed":
+        raise claimed_problem(policy, outcome.claimed, outcome.owner)
+    saved = _version(vendor, outcome.number, record)
+    return Saved(saved, warnings + gap_warnings(policy, now))
+
+
+def save_document(client, vendor, document: dict, *, base, author, clock, summary=None) -> Saved:
+    """save_text of the document written as YAML (what export gives back)."""
+    return save_text(
+        client, vendor, document_text(document), base=base, author=author, clock=clock,
+        summary=summary,
+    )  # fmt: skip
+
+
+def document_text(document: dict) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
+def restore(client, vendor, number, *, base, author, clock) -> Saved:
+    """Version `number` again, as a new version (history is never rewritten)."""
+    old = version(client, vendor, number)
+    if old is None:
+        raise LookupError(f"{vendor} has no version {number}")
+    return save_text(
+        client, vendor, old.text, base=base, author=author, clock=clock,
+        summary=f"restored version {number}",
+    )  # fmt: skip
+
+
+def _author(author) -> str:
+    text = " ".join(str(author or "").split())
+    if not text or len(text) > MAX_AUTHOR:
+        raise Invalid([FieldProblem("author", f"give a name of 1 to {MAX_AUTHOR} characters")])
+    return text
+
+
+def _summary(given: str | None, changes: list[dict], previous: Version | None) -> str:
+    if given and given.strip():
+        return " ".join(given.split())[:MAX_SUMMARY]
+    return summarize(changes) if previous else "first version"
+
+
+# -- overrides --------------------------------------------------------------------------------
+
+OVERRIDE_KEYS = ("layer", "person", "from", "to")
+OVERRIDE_RETRIES = 10  # concurrent saves an override add/remove waits out
+
+
+def override_id(override: dict) -> str:
+    """A short stable id from the override's content (its layer, person, from and to)."""
+    content = "\x1f".join(str(override.get(k, "")) for k in OVERRIDE_KEYS)
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
+
+
+def overrides(document: dict) -> list[dict]:
+    """The document's overrides, each with its `id`."""
+    items = document.get("overrides") or []
+    return [{**o, "id": override_id(o)} for o in items if isinstance(o, dict)]
+
+
+def add_override(client, vendor, override: dict, *, author, clock, base=None) -> tuple:
+    """Add one override to the latest version (a concurrent save is merged, not overwritten);
+    -> (Saved, its id). With `base`: Conflict when the vendor moved past it."""
+    item = {k: str(override[k]) for k in OVERRIDE_KEYS if override.get(k) is not None}
+    missing = [k for k in OVERRIDE_KEYS if k not in item]
+    if missing or set(override) - {*OVERRIDE_KEYS, "id"}:
+        raise Invalid([FieldProblem("override", f"give exactly {', '.join(OVERRIDE_KEYS)}")])
+
+    def edit(document: dict) -> dict:
+        return {**document, "overrides": [*(document.get("overrides") or []), item]}
+
+    summary = f"overrides: +1 ({item['person']} on {item['layer']} {_when(item)})"
+    saved = _edit_latest(client, vendor, edit, author, clock, base, summary)
+    return saved, override_id(item)
+
+
+def remove_override(client, vendor, override_id_: str, *, author, clock, base=None) -> Saved:
+    """Remove the override with this id from the latest version; LookupError when none has it."""
+    removed: list[dict] = []
+
+    def edit(document: dict) -> dict:
+        items = document.get("overrides") or []
+        keep = [o for o in items if not (isinstance(o, dict) and override_id(o) == override_id_)]
+        if len(keep) == len(items):
+            raise LookupError(f"{vendor} has no override {override_id_!r}")
+        removed[:] = [o for o in items if o not in keep]
+        return {**document, "overrides": keep}
+
+    return _edit_latest(client, vendor, edit, author, clock, base, None)
+
+
+def _when(item: dict) -> str:
+    return f"{item['from'].replace('T', ' ')} to {item['to'].replace('T', ' ')}"
+
+
+def _edit_latest(client, vendor, edit, author, clock, base, summary) -> Saved:
+    for _ in range(OVERRIDE_RETRIES):
+        latest = current(client, vendor)
+        if latest is None:
+            raise LookupError(f"no policy for vendor {vendor!r}")
+        if base is not None and latest.number != base:
+            raise Conflict(latest, vendor)
+        document = edit(latest.document)
+        try:
+            return save_document(
+                client, vendor, document, base=latest.number, author=author, clock=clock,
+                summary=summary,
+            )  # fmt: skip
+        except Conflict:
+            if base is not None:
+                raise
+    raise Conflict(current(client, vendor), vendor)

@@ -1,0 +1,110 @@
+"""Validation of a vendor document for a save: the rules of `oncall check`, each problem
+named by its index path (`rota[0].handoff: ...`), coverage gaps as warnings, and inbound
+numbers that another stored vendor already claims as errors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pendulum
+
+from rotas.config import check_policy_text
+from rotas.fieldpath import index_path
+from rotas.phone import mask
+from rotas.policy import VendorPolicy
+from rotas.timetable import coverage_gaps
+from rotas.yamlsource import MAX_CHARS, load_yaml
+
+VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+MAX_VENDOR_ID = 64
+COVERAGE_MONTHS = 12  # like `oncall check`
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    path: str  # "rota[0].handoff", "overrides[3].to", "desk.hours.mon"
+    message: str
+    level: str = "error"  # or "warning"
+    line: int = 0  # in the document's text, when known
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class Invalid(Exception):
+    """The document has errors; nothing was saved."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def check_vendor_id(vendor: str) -> None:
+    if len(vendor) > MAX_VENDOR_ID or not VENDOR_ID.fullmatch(vendor):
+        raise Invalid([FieldProblem("id", f"{vendor!r} is not a vendor id ({VENDOR_ID.pattern})")])
+
+
+def check_text(vendor: str, text: str) -> tuple[VendorPolicy, list[FieldProblem]]:
+    """The policy and its warnings; Invalid with every error."""
+    check_vendor_id(vendor)
+    if len(text) > MAX_CHARS:
+        raise Invalid([FieldProblem("file", f"larger than {MAX_CHARS // 1024} KiB")])
+    policy, problems = check_policy_text(text, f"{vendor}.yaml", vendor)
+    found = _field_problems(text, problems)
+    errors = [p for p in found if p.level == "error"]
+    if errors or policy is None:
+        raise Invalid(errors or [FieldProblem("file", "not a vendor policy")])
+    return policy, found
+
+
+def _field_problems(text: str, problems) -> list[FieldProblem]:
+    if not problems:
+        return []
+    data, _ = load_yaml(text, "")
+    return [
+        FieldProblem(index_path(p.field, data, p.line), p.message, p.level, p.line)
+        for p in problems
+    ]
+
+
+def check_claims(policy: VendorPolicy, owners: dict[str, str]) -> None:
+    """Invalid when another vendor's current version claims one of the policy's numbers."""
+    errors = [
+        _claimed(i, number, owners[number])
+        for i, number in enumerate(policy.inbound)
+        if owners.get(number, policy.id) != policy.id
+    ]
+    if errors:
+        raise Invalid(errors)
+
+
+def claimed_problem(policy: VendorPolicy, number: str, owner: str) -> Invalid:
+    i = policy.inbound.index(number) if number in policy.inbound else 0
+    return Invalid([_claimed(i, number, owner)])
+
+
+def _claimed(i: int, number: str, owner: str) -> FieldProblem:
+    return FieldProblem(
+        f"inbound[{i}]",
+        f"{mask(number)} is the inbound number of {owner}; a number belongs to one vendor",
+    )
+
+
+def gap_warnings(policy: VendorPolicy, now) -> list[FieldProblem]:
+    """Coverage gaps in the next 12 months from the start of today (vendor time)."""
+    begin = pendulum.instance(now).in_timezone(policy.tz).start_of("day")
+    index = {s.id: i for i, s in enumerate(policy.severities)}
+    return [
+        FieldProblem(
+            f"severities[{index.get(g.severity, 0)}]",
+            f"coverage gap: {g.severity} reaches nobody from {_stamp(g.start)} "
+            f"to {_stamp(g.end)}: {g.reason}",
+            "warning",
+        )
+        for g in coverage_gaps(policy, begin, begin.add(months=COVERAGE_MONTHS))
+    ]
+
+
+def _stamp(at) -> str:
+    return at.strftime("%Y-%m-%d %H:%M %Z")
