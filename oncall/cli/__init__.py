@@ -22,6 +22,7 @@ from oncall.cli.live_commands import (
     cmd_serve,
     cmd_status,
 )
+from oncall.cli.store_commands import cmd_export, cmd_history, cmd_import, cmd_restore
 from rotas.yamlsource import ConfigError
 
 
@@ -58,4 +59,8 @@ COMMANDS = {
     "demo": cmd_demo,
     "serve": cmd_serve,
     "release": cmd_release,
+    "import": cmd_import,
+    "export": cmd_export,
+    "history": cmd_history,
+    "restore": cmd_restore,
 }

@@ -32,6 +32,9 @@ MAX_ADVANCE_MINUTES = 366 * 1440  # `clock advance --minutes`: a year at a time
 MAX_SMS_BODY = 1600  # characters: Twilio's limit for one message body
 
 
+MAX_HISTORY_LIMIT = 500  # `history --limit`
+
+
 MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
 
 
@@ -134,12 +137,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vendor", required=True)
     p.add_argument("--json", action="store_true")
 
+    _store_commands(sub)
     sub.add_parser("demo", help="route sample calls for every vendor")
     sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
     sub.add_parser(
         "release", help="import the vendor files into Redis and check start-up (Procfile)"
     )
     return parser
+
+
+def _store_commands(sub) -> None:
+    p = sub.add_parser("import", help="store vendor files in Redis as new policy versions")
+    p.add_argument("files", nargs="*", help="default: every *.yaml of the config directory")
+    p.add_argument("--author", help="who imports (default: the OS user)")
+
+    p = sub.add_parser("export", help="write the stored policies as YAML files")
+    p.add_argument("--vendor", help="one vendor (default: all; then --dir is needed)")
+    p.add_argument("--dir", help="write DIR/ID.yaml (default: one vendor to standard output)")
+
+    p = sub.add_parser("history", help="a vendor's policy versions, newest first")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("restore", help="save an earlier policy version as a new version")
+    p.add_argument("--vendor", required=True)
+    p.add_argument("--version", type=int, required=True)
+    p.add_argument("--author", help="who restores (default: the OS user)")
 
 
 def vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:

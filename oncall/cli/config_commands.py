@@ -64,12 +64,12 @@ def cmd_check(args, settings: Settings) -> int:
         found = coverage_gaps(policy, begin, begin.add(months=args.months))
         gaps += len(found)
         print(out.check_summary(path, policy, found, args.months))
-    errors += _check_duplicate_inbound(loaded)
+    errors += check_duplicate_inbound(loaded)
     print(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s), {gaps} coverage gap(s)")
     return 1 if errors or (args.strict and (warnings or gaps)) else 0
 
 
-def _check_duplicate_inbound(loaded) -> int:
+def check_duplicate_inbound(loaded) -> int:
     """A number belongs to one vendor: every file and line claiming a shared one, as errors."""
     lines = [
         line

@@ -142,6 +142,11 @@ def current_numbers(client: redis.Redis) -> dict[str, int]:
     return store.current_numbers(client)
 
 
+def inbound_owners(client: redis.Redis) -> dict[str, str]:
+    """inbound number -> the stored vendor whose current version claims it."""
+    return store.inbound_owners(client)
+
+
 def versions_of(client: redis.Redis, wanted: dict[str, int]) -> dict[str, Version]:
     """vendor -> the version named in `wanted` (live reload: one pipelined round trip)."""
     records = store.load_versions(client, wanted)
