@@ -81,6 +81,11 @@ class Conflict(Exception):
         super().__init__(self.message)
 
 
+def parse_document(text: str) -> dict:
+    """A document's text parsed: plain dicts, lists and strings (every scalar a string)."""
+    return _fresh(text)
+
+
 def _fresh(text: str) -> dict:
     data = yaml.load(text, Loader=_Loader)  # noqa: S506 - BaseLoader: strings, lists, dicts
     return data if isinstance(data, dict) else {}
