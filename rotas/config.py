@@ -83,7 +83,7 @@ def check_policy_file(path: str | Path) -> tuple[VendorPolicy | None, list[Probl
     if problem:
         return None, [problem]
     with gc_paused():  # tens of thousands of small objects, none of them garbage
-        return _check_policy_text(text, str(path), Path(path).stem)
+        return _check_policy_text(text, str(path), Path(path).stem)[:2]
 
 
 def read_policy_text(path: str | Path) -> tuple[str, Problem | None]:
@@ -107,6 +107,14 @@ def check_policy_text(text: str, source: str, stem: str):
     """check_policy_file for text already read (a vendor's last good version, kept elsewhere):
     `source` names it in problems, `stem` is the vendor id the text must declare."""
     with gc_paused():
+        return _check_policy_text(text, source, stem)[:2]
+
+
+def check_policy_document(text: str, source: str, stem: str):
+    """check_policy_text, and the parsed document too (a Located mapping with the line of
+    each key; None when the text is not a mapping): a save diffs it with the version before
+    and names problems by index path in it, without parsing the text again."""
+    with gc_paused():
         return _check_policy_text(text, source, stem)
 
 
@@ -115,14 +123,14 @@ def _check_policy_text(text: str, source: str, stem: str):
     if data is None or not hasattr(data, "lines"):  # a syntax error, or not a mapping at all
         if not problems.items:
             problems.add(1, "file", "expected a mapping of vendor settings")
-        return None, problems.items
+        return None, problems.items, None
     policy = parse_policy(data, problems)
     if policy is not None and policy.id != stem:
         problems.add(
             data.lines.get("id", 1), "id", f"{policy.id!r} does not match file name {stem!r}"
         )
     bad = any(p.level == "error" for p in problems.items)
-    return (None if bad else policy), problems.items
+    return (None if bad else policy), problems.items, data
 
 
 def parse_policy(data, problems: Problems) -> VendorPolicy | None:

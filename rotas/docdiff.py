@@ -81,15 +81,30 @@ def _diff_keyed(old: list, new: list, path: str, key: str) -> list[dict]:
     return out
 
 
-def _canonical(item) -> str:
+def _canonical(item) -> frozenset | str:
+    """A hashable stand-in for an item: its pairs when flat (an override), else JSON."""
+    if all(isinstance(v, str) for v in item.values()):
+        return frozenset(item.items())
     return json.dumps(item, sort_keys=True, ensure_ascii=False)
 
 
 def _diff_multiset(old: list, new: list, path: str) -> list[dict]:
+    """Items removed (by their old index) and added (by their new index); the equal items at
+    both ends are skipped first (an edit touches a few of thousands of overrides)."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
     out = []
-    for op, items, others, side in (("remove", old, new, "old"), ("add", new, old, "new")):
+    middle_old, middle_new = old[head : len(old) - tail], new[head : len(new) - tail]
+    for op, items, others, side in (
+        ("remove", middle_old, middle_new, "old"),
+        ("add", middle_new, middle_old, "new"),
+    ):
         left = Counter(map(_canonical, others))
-        for i, item in enumerate(items):
+        for i, item in enumerate(items, head):
             canon = _canonical(item)
             if left[canon]:
                 left[canon] -= 1

@@ -51,11 +51,12 @@ def change_points(policy: VendorPolicy, start, end) -> list:
     return sorted(p for p in points if start <= p < end)
 
 
-def timetable(policy: VendorPolicy, severity_id: str, start, end) -> list[Change]:
+def timetable(policy: VendorPolicy, severity_id: str, start, end, points=None) -> list[Change]:
     """Each instant in [start, end) where the route, the dial list or the coverage changes
-    (the first entry is the routing at `start`)."""
+    (the first entry is the routing at `start`). `points`: change_points(policy, start, end)
+    when the caller has them already (they are the same for every severity)."""
     out: list[Change] = []
-    for at in change_points(policy, start, end):
+    for at in change_points(policy, start, end) if points is None else points:
         decision = decide(policy, severity_id, at, with_deadline=False)
         prev = out[-1].decision if out else None
         if prev is None or _key(decision) != _key(prev):
@@ -71,10 +72,12 @@ def _key(d: Decision) -> tuple:
 def coverage_gaps(policy: VendorPolicy, start, end) -> list[Gap]:
     """Periods in [start, end) when a severity that should reach a human reaches nobody."""
     gaps: list[Gap] = []
+    points = None
     for sev in policy.severities:
         if sev.open.route == "written" and sev.closed.route == "written":
             continue
-        changes = timetable(policy, sev.id, start, end)
+        points = change_points(policy, start, end) if points is None else points
+        changes = timetable(policy, sev.id, start, end, points)
         for change, nxt in zip(changes, [*changes[1:], None], strict=True):
             if change.decision.covered:
                 continue

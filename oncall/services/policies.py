@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import pendulum
 import redis
@@ -29,6 +29,7 @@ from oncall.services.policy_checks import (
 )
 from oncall.store import policies as store
 from rotas.docdiff import diff, summarize
+from rotas.yamlsource import gc_paused
 
 __all__ = ["Conflict", "FieldProblem", "Invalid", "Saved", "Version"]
 
@@ -89,13 +90,6 @@ def parse_document(text: str) -> dict:
 def _fresh(text: str) -> dict:
     data = yaml.load(text, Loader=_Loader)  # noqa: S506 - BaseLoader: strings, lists, dicts
     return data if isinstance(data, dict) else {}
-
-
-@lru_cache(maxsize=16)
-def _parsed(text: str) -> dict:
-    """_fresh, remembered for the last few texts: saves compare with the version before.
-    Shared: never modify what it returns."""
-    return _fresh(text)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -166,21 +160,26 @@ def save_text(client, vendor, text, *, base: int | None, author, clock, summary=
     is still its current version (None: the vendor must not exist yet), else Conflict."""
     check_vendor_id(vendor)
     author = _author(author)
-    policy, warnings = check_text(vendor, text)
+    with gc_paused():  # a big document is tens of thousands of objects, none of them garbage
+        return _save_checked(client, vendor, text, base, author, clock, summary)
+
+
+def _save_checked(client, vendor, text, base, author, clock, summary) -> Saved:
+    policy, warnings, document = check_text(vendor, text)
     check_claims(policy, store.inbound_owners(client))
-    previous = current(client, vendor)
-    if (previous.number if previous else None) != base:
-        raise Conflict(previous, vendor)
-    changes = diff(_parsed(previous.text), _parsed(text)) if previous else []
+    number = store.current_number(client, vendor)
+    if (number or None) != base:
+        raise Conflict(current(client, vendor), vendor)
+    changes = diff(_previous_document(client, vendor), document) if number else []
     now = clock.now()
     record = {
         "text": text,
         "author": author,
         "at": pendulum.instance(now).in_timezone("UTC").to_iso8601_string(),
-        "summary": _summary(summary, changes, previous),
+        "summary": _summary(summary, changes, first=not number),
         "changes": changes,
     }
-    outcome = store.save(client, vendor, base, record, list(policy.inbound))
+    outcome = store.save(client, vendor, base, record, list(policy.inbound), document)
     if outcome.status == "conflict":
         raise Conflict(current(client, vendor), vendor)
     if outcome.status == "claimed":
@@ -212,6 +211,12 @@ def restore(client, vendor, number, *, base, author, clock) -> Saved:
     )  # fmt: skip
 
 
+def _previous_document(client, vendor: str) -> dict:
+    """The current document as the store keeps it (JSON: quick), else its text parsed."""
+    kept = store.current_document(client, vendor)
+    return kept if kept is not None else current(client, vendor).document
+
+
 def _author(author) -> str:
     text = " ".join(str(author or "").split())
     if not text or len(text) > MAX_AUTHOR:
@@ -219,10 +224,10 @@ def _author(author) -> str:
     return text
 
 
-def _summary(given: str | None, changes: list[dict], previous: Version | None) -> str:
+def _summary(given: str | None, changes: list[dict], *, first: bool) -> str:
     if given and given.strip():
         return " ".join(given.split())[:MAX_SUMMARY]
-    return summarize(changes) if previous else "first version"
+    return "first version" if first else summarize(changes)
 
 
 # -- overrides --------------------------------------------------------------------------------

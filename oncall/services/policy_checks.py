@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import pendulum
 
-from rotas.config import check_policy_text
+from rotas.config import check_policy_document
 from rotas.fieldpath import index_path
 from rotas.phone import mask
 from rotas.policy import VendorPolicy
 from rotas.timetable import coverage_gaps
-from rotas.yamlsource import MAX_CHARS, load_yaml
+from rotas.yamlsource import MAX_CHARS
 
 VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 MAX_VENDOR_ID = 64
@@ -45,23 +45,20 @@ def check_vendor_id(vendor: str) -> None:
         raise Invalid([FieldProblem("id", f"{vendor!r} is not a vendor id ({VENDOR_ID.pattern})")])
 
 
-def check_text(vendor: str, text: str) -> tuple[VendorPolicy, list[FieldProblem]]:
-    """The policy and its warnings; Invalid with every error."""
+def check_text(vendor: str, text: str) -> tuple[VendorPolicy, list[FieldProblem], dict]:
+    """The policy, its warnings and the parsed document; Invalid with every error."""
     check_vendor_id(vendor)
     if len(text) > MAX_CHARS:
         raise Invalid([FieldProblem("file", f"larger than {MAX_CHARS // 1024} KiB")])
-    policy, problems = check_policy_text(text, f"{vendor}.yaml", vendor)
-    found = _field_problems(text, problems)
+    policy, problems, data = check_policy_document(text, f"{vendor}.yaml", vendor)
+    found = _field_problems(data, problems)
     errors = [p for p in found if p.level == "error"]
     if errors or policy is None:
         raise Invalid(errors or [FieldProblem("file", "not a vendor policy")])
-    return policy, found
+    return policy, found, data
 
 
-def _field_problems(text: str, problems) -> list[FieldProblem]:
-    if not problems:
-        return []
-    data, _ = load_yaml(text, "")
+def _field_problems(data, problems) -> list[FieldProblem]:
     return [
         FieldProblem(index_path(p.field, data, p.line), p.message, p.level, p.line)
         for p in problems

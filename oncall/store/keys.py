@@ -186,6 +186,12 @@ def policy_versions(vendor: str) -> str:
     return f"{PREFIX}:policy:{vendor}:versions"
 
 
+def policy_document(vendor: str) -> str:
+    """String: the vendor's current document as JSON (the next save diffs against it without
+    parsing the YAML again)."""
+    return f"{PREFIX}:policy:{vendor}:document"
+
+
 def policy_current() -> str:
     """Hash: vendor id -> its current version number; its fields are the stored vendor ids."""
     return f"{PREFIX}:policies:current"

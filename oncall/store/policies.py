@@ -78,21 +78,39 @@ def load_versions(client: redis.Redis, wanted: dict[str, int]) -> dict[str, dict
     return {v: json.loads(text(r)) for v, r in zip(wanted, replies, strict=True) if r is not None}
 
 
+def current_document(client: redis.Redis, vendor: str) -> dict | None:
+    """The vendor's current document (as JSON keeps it), None before its first save."""
+    raw = client.get(keys.policy_document(vendor))
+    return json.loads(raw) if raw is not None else None
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def save(
-    client: redis.Redis, vendor: str, base: int | None, record: dict, numbers: list[str]
+    client: redis.Redis,
+    vendor: str,
+    base: int | None,
+    record: dict,
+    numbers: list[str],
+    document: dict | None = None,
 ) -> Outcome:
     """Write `record` as the vendor's next version if `base` is its current version (None:
     it has none yet) and no other vendor claims one of `numbers`, atomically; then publish
-    "<vendor> <version> <generation>" on the policy channel."""
+    "<vendor> <version> <generation>" on the policy channel. `document`: the text parsed,
+    kept as the vendor's current document."""
     reply = Script(client, "policy_save")(
         current=keys.policy_current(),
         versions=keys.policy_versions(vendor),
         generation=keys.policy_generation(),
         inbound=keys.policy_inbound(),
+        document=keys.policy_document(vendor),
         vendor=vendor,
         base="" if base is None else str(base),
-        version=json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+        version=_json(record),
         numbers=json.dumps(list(numbers)),
+        parsed=_json(document or {}),
     )
     status = text(reply[0])
     if status == "ok":

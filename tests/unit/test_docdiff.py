@@ -92,3 +92,19 @@ def test_field_names_become_index_paths():
     assert index_path("people.kari.phone", data) == "people.kari.phone"
     assert index_path("rota.nope.handoff", data) == "rota.nope.handoff"
     assert index_path("file", data) == "file"
+
+
+def test_an_override_changed_in_the_middle_of_many_is_one_remove_and_one_add():
+    many = [
+        {**XMAS, "from": f"2027-03-{d:02d}T08:00", "to": f"2027-03-{d:02d}T09:00"}
+        for d in range(1, 29)
+    ]
+    edited = [*many[:10], {**many[10], "person": "ola"}, *many[11:]]
+    assert diff({"overrides": many}, {"overrides": edited}) == [
+        {"op": "remove", "path": "overrides[10]", "old": many[10]},
+        {"op": "add", "path": "overrides[10]", "new": edited[10]},
+    ]
+    twice = [*many, many[0]]  # the same override twice: one of them is removed
+    assert diff({"overrides": twice}, {"overrides": many}) == [
+        {"op": "remove", "path": "overrides[28]", "old": many[0]}
+    ]

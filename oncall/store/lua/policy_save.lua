@@ -6,10 +6,12 @@
 -- KEYS[2] versions: the vendor's hash version number -> version JSON
 -- KEYS[3] generation: the global counter of policy saves
 -- KEYS[4] inbound: hash inbound number -> the vendor claiming it
+-- KEYS[5] document: the vendor's current document as JSON
 -- ARGV[1] vendor: the vendor id
 -- ARGV[2] base: the version the writer read, or '' when the vendor must not exist yet
 -- ARGV[3] version: JSON of the new version (text, author, at, summary, changes)
 -- ARGV[4] numbers: JSON list of the inbound numbers the new version claims
+-- ARGV[5] parsed: the new version's document as JSON
 -- Returns {'ok', version, generation}, {'conflict', current version or 0} or
 -- {'claimed', number, owner}; nothing is written unless 'ok'.
 
@@ -30,5 +32,6 @@ for _, number in ipairs(numbers) do redis.call('HSET', KEYS[4], number, vendor) 
 local number = current + 1
 redis.call('HSET', KEYS[2], number, ARGV[3])
 redis.call('HSET', KEYS[1], vendor, number)
+redis.call('SET', KEYS[5], ARGV[5])
 local generation = redis.call('INCR', KEYS[3])
 return {'ok', number, generation}
