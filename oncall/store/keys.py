@@ -210,3 +210,35 @@ def policy_inbound() -> str:
 def policy_channel() -> str:
     """Pub/sub channel: "<vendor> <version> <generation>" after every policy save."""
     return f"{PREFIX}:policies:saved"
+
+
+def users() -> str:
+    """Set of every username (oncall/store/users.py)."""
+    return f"{PREFIX}:users"
+
+
+def user(username: str) -> str:
+    """Hash: name, phone, roles (JSON: vendor id -> role), disabled ("1"/"0"), password (an
+    argon2 hash), created (ISO), epoch (bumped by disable/passwd: older sessions end)."""
+    return f"{PREFIX}:user:{username}"
+
+
+def user_tokens(username: str) -> str:
+    """Hash: token id -> sha256 hex of the token (the user's API tokens)."""
+    return f"{PREFIX}:user:{username}:tokens"
+
+
+def token(digest: str) -> str:
+    """Hash for one API token, found by the sha256 hex of the token (never the token itself):
+    id, username, name, created, expires (ISO or ""), last_used (ISO or "")."""
+    return f"{PREFIX}:token:{digest}"
+
+
+def login_audit() -> str:
+    """List of JSON login attempts {at, username, address, outcome}, newest first, capped."""
+    return f"{PREFIX}:audit:logins"
+
+
+def rate_limits() -> str:
+    """Prefix of Flask-Limiter's keys (the login rate limit, oncall/web/auth.py)."""
+    return f"{PREFIX}:limits"
