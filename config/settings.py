@@ -63,6 +63,15 @@ class Settings:
     # A duty engineer who has not confirmed their shift's handoff SMS this long after it was
     # due: the lead is told (once). Minutes, fractions allowed (tests shorten it).
     handoff_confirm_minutes: float = 30.0
+    # Sign-in attempts (POST /login) allowed per account and per client address: Flask-Limiter
+    # rate strings, counted in Redis over a moving window.
+    login_limit_per_account: str = "5/minute"
+    login_limit_per_address: str = "20/minute"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies only over https when the public URL is https."""
+        return self.public_base_url.startswith("https://")
 
     @property
     def storm_window_s(self) -> int:
@@ -134,6 +143,10 @@ class Settings:
             handoff_confirm_minutes=float(
                 env.get("ONCALL_HANDOFF_CONFIRM_MINUTES") or cls.handoff_confirm_minutes
             ),
+            login_limit_per_account=env.get("ONCALL_LOGIN_LIMIT_PER_ACCOUNT")
+            or cls.login_limit_per_account,
+            login_limit_per_address=env.get("ONCALL_LOGIN_LIMIT_PER_ADDRESS")
+            or cls.login_limit_per_address,
         )
 
 

@@ -12,7 +12,7 @@ from oncall.clock import clock_for
 from oncall.services import startup
 from oncall.services.root import Services
 from oncall.store import redisconn
-from oncall.web import health, metrics, webhooks
+from oncall.web import auth, health, metrics, webhooks
 
 # Twilio's webhook requests are form posts of a few KB (an SMS of 1,600 characters URL-encodes
 # to at most ~15 KB): a larger body is refused with 413 from its Content-Length before it is
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
         logging.getLogger("oncall").critical(refusal)
         raise StartupRefused(refusal)
     _log_settings(settings)
+    auth.init_app(app)  # sessions, Bearer tokens, CSRF, the login rate limit, /login
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)  # /readyz; /healthz below needs no Redis
     app.register_blueprint(metrics.bp)
