@@ -23,6 +23,7 @@ from oncall.cli.live_commands import (
     cmd_status,
 )
 from oncall.cli.store_commands import cmd_export, cmd_history, cmd_import, cmd_restore
+from oncall.cli.user_commands import cmd_tokens, cmd_users
 from rotas.yamlsource import ConfigError
 
 
@@ -63,4 +64,6 @@ COMMANDS = {
     "export": cmd_export,
     "history": cmd_history,
     "restore": cmd_restore,
+    "users": cmd_users,
+    "tokens": cmd_tokens,
 }

@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "release", help="import the vendor files into Redis and check start-up (Procfile)"
     )
+    _user_parsers(sub)
     return parser
 
 
@@ -164,6 +165,52 @@ def _store_commands(sub) -> None:
     p.add_argument("--vendor", required=True)
     p.add_argument("--version", type=int, required=True)
     p.add_argument("--author", help="who restores (default: the OS user)")
+
+
+def _user_parsers(sub) -> None:
+    """`users add|list|disable|passwd` and `tokens add|list|revoke` (oncall/cli/user_commands)."""
+    p = sub.add_parser("users", help="people who sign in: roles per vendor, passwords")
+    users = p.add_subparsers(dest="users_command", required=True, parser_class=OneLineParser)
+    add = users.add_parser("add", help="a new user (password prompted twice unless told)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True)
+    add.add_argument("--phone", help="E.164: links the user to `people` with that phone")
+    add.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        help="admin, lead:VENDOR or engineer:VENDOR (repeatable)",
+    )
+    _password_source(add)
+    p = users.add_parser("list", help="every user and their roles (never a password hash)")
+    p.add_argument("--json", action="store_true")
+    users.add_parser("disable", help="no more sign-in; sessions and tokens stop").add_argument(
+        "username"
+    )
+    p = users.add_parser("passwd", help="a new password (the user's sessions end)")
+    p.add_argument("username")
+    _password_source(p)
+
+    p = sub.add_parser("tokens", help="API tokens (Authorization: Bearer)")
+    tokens = p.add_subparsers(dest="tokens_command", required=True, parser_class=OneLineParser)
+    p = tokens.add_parser("add", help="a new token for a user, printed once")
+    p.add_argument("--user", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--expires", help="last day it works (YYYY-MM-DD, through 23:59:59 UTC)")
+    p = tokens.add_parser("list", help="a user's tokens (never the token itself)")
+    p.add_argument("--user", required=True)
+    p.add_argument("--json", action="store_true")
+    p = tokens.add_parser("revoke", help="the token stops working at once")
+    p.add_argument("--user", required=True)
+    p.add_argument("token_id")
+
+
+def _password_source(p) -> None:
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    source.add_argument(
+        "--generate-password", action="store_true", help="make one and print it once"
+    )
 
 
 def vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:

@@ -14,6 +14,7 @@ paged at once.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from pathlib import Path
 
 from config.settings import PROJECT_ROOT, Settings
 from oncall import metrics
-from oncall.store.redisconn import start_embedded, url_of
+from oncall.services.users import UserError, add_user, list_users
+from oncall.store.redisconn import connect, start_embedded, url_of
 
 DEV_TOKEN = "dev-auth-token"
 FAKE_TWILIO = "twilio: python -m tests.fake_twilio --port ${FAKE_TWILIO_PORT:-8011}"
@@ -36,6 +38,7 @@ def serve() -> int:
     if not settings.redis_url:
         embedded = start_embedded(PROJECT_ROOT / "var" / "redis" / "oncall.rdb")
         env["REDIS_URL"] = url_of(embedded)
+    _demo_admin(embedded if embedded is not None else connect(settings))
     port = env.get("PORT") or env.get("WEB_PORT") or "5000"
     env.setdefault("ONCALL_BIND_HOST", "127.0.0.1")  # the Procfile's default is 0.0.0.0
     if not settings.production:
@@ -69,6 +72,19 @@ def serve() -> int:
     finally:
         if embedded is not None:
             embedded.shutdown(save=True)
+
+
+def _demo_admin(client) -> None:
+    """On the first start (no user at all): an admin "admin" with a generated password,
+    printed here once (never logged; later starts find a user and print nothing)."""
+    if list_users(client):
+        return
+    password = secrets.token_urlsafe(15)
+    try:
+        add_user(client, "admin", name="Demo admin", password=password, roles={"*": "admin"})
+    except UserError:  # another start made it first
+        return
+    print(f"oncall: first start: user admin, password {password} (shown once; /login)", flush=True)
 
 
 def _dev_procfile():

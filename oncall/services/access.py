@@ -40,8 +40,9 @@ class Denied(Exception):
         self.message = message
 
 
-def authorize(user, action: str, vendor: str | None = None, *, policy=None, override=None,
-              now=None, feed=None) -> None:  # fmt: skip
+def authorize(
+    user, action: str, vendor: str | None = None, *, policy=None, override=None, now=None, feed=None
+) -> None:
     """Raise Denied unless `user` may do `action` (on `vendor`).
 
     edit_override by an engineer needs `policy` (the vendor's VendorPolicy) and `override`

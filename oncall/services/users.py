@@ -73,8 +73,16 @@ class TokenInfo:
     last_used: str | None
 
 
-def add_user(client: redis.Redis, username: str, *, name: str, password: str,
-             phone: str | None = None, roles: dict[str, str], clock=None) -> User:  # fmt: skip
+def add_user(
+    client: redis.Redis,
+    username: str,
+    *,
+    name: str,
+    password: str,
+    phone: str | None = None,
+    roles: dict[str, str],
+    clock=None,
+) -> User:
     username = check_username(username)
     fields = {
         "name": _name(name),
@@ -115,8 +123,9 @@ def set_password(client: redis.Redis, username: str, password: str) -> None:
     store.update_user(client, username, {"password": digest}, bump_epoch=True)
 
 
-def check_login(client: redis.Redis, username: str, password: str, *, address: str = "",
-                clock=None) -> User | None:  # fmt: skip
+def check_login(
+    client: redis.Redis, username: str, password: str, *, address: str = "", clock=None
+) -> User | None:
     """The user when the password is theirs and they are not disabled, else None (the reason
     goes only to the audit). Every attempt is audited."""
     name = (username or "").strip().lower()[:64]
@@ -137,8 +146,9 @@ def check_login(client: redis.Redis, username: str, password: str, *, address: s
     return _user(name, record) if outcome == "ok" else None
 
 
-def record_login(client: redis.Redis, username: str, address: str, outcome: str, *,
-                 clock=None) -> None:  # fmt: skip
+def record_login(
+    client: redis.Redis, username: str, address: str, outcome: str, *, clock=None
+) -> None:
     """One audit entry (never the password)."""
     at = _iso((clock or SystemClock()).now())
     entry = {"at": at, "username": username[:64], "address": address[:64], "outcome": outcome}
@@ -150,8 +160,9 @@ def audit(client: redis.Redis, *, limit: int = 50) -> list[dict]:
     return store.audit_entries(client, limit)
 
 
-def create_token(client: redis.Redis, username: str, *, name: str, expires=None,
-                 clock) -> tuple[str, TokenInfo]:  # fmt: skip
+def create_token(
+    client: redis.Redis, username: str, *, name: str, expires=None, clock
+) -> tuple[str, TokenInfo]:
     """(the token, shown once; its info). `expires`: an aware datetime or None."""
     _existing(client, username)
     now = clock.now()

@@ -29,8 +29,9 @@ def load_user(client: redis.Redis, username: str) -> dict[str, str] | None:
     return fields if fields.get("password") else None
 
 
-def update_user(client: redis.Redis, username: str, fields: dict[str, str], *,
-                bump_epoch: bool = False) -> None:  # fmt: skip
+def update_user(
+    client: redis.Redis, username: str, fields: dict[str, str], *, bump_epoch: bool = False
+) -> None:
     pipe = client.pipeline()
     pipe.hset(keys.user(username), mapping=fields)
     if bump_epoch:

@@ -134,16 +134,19 @@ def _blueprint(limiter: Limiter, settings) -> Blueprint:
         svc = services()
         name = (request.form.get("username") or "").strip().lower()
         with suppress(redis.RedisError):
-            record_login(svc.redis, name, request.remote_addr or "", "rate-limited",
-                         clock=svc.clock)  # fmt: skip
+            record_login(
+                svc.redis, name, request.remote_addr or "", "rate-limited", clock=svc.clock
+            )
         body = render_template("auth/login.html", error="Too many attempts; wait a minute.")
         return app_response(body, 429)
 
     @bp.route("/login", methods=["GET", "POST"])
-    @limiter.limit(settings.login_limit_per_account, key_func=_account, methods=["POST"],
-                   on_breach=too_many)  # fmt: skip
-    @limiter.limit(settings.login_limit_per_address, key_func=_address, methods=["POST"],
-                   on_breach=too_many)  # fmt: skip
+    @limiter.limit(
+        settings.login_limit_per_account, key_func=_account, methods=["POST"], on_breach=too_many
+    )
+    @limiter.limit(
+        settings.login_limit_per_address, key_func=_address, methods=["POST"], on_breach=too_many
+    )
     def login():
         if request.method == "GET":
             return render_template("auth/login.html", user=current(), error=None)
