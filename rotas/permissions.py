@@ -46,8 +46,9 @@ def own_people(policy: VendorPolicy, phone: str | None) -> set[str]:
     return {pid for pid, person in policy.people.items() if person.phone == phone}
 
 
-def override_refusal(policy: VendorPolicy, phone: str | None, override: OverrideRequest,
-                     now=None) -> str | None:  # fmt: skip
+def override_refusal(
+    policy: VendorPolicy, phone: str | None, override: OverrideRequest, now=None
+) -> str | None:
     """None when an engineer with `phone` may add (or remove) `override` in `policy`, else why
     not. Allowed: an override that puts the engineer themselves on a shift, or one that hands
     a shift the engineer holds in that layer for the whole interval (existing overrides
@@ -79,10 +80,12 @@ def _without(layer: Layer, override: OverrideRequest) -> Layer:
     """The layer without an existing override identical to `override` (removing one is
     judged on what lies under it)."""
     kept = tuple(
-        o for o in layer.overrides
-        if not (o.person.id == override.person and o.start == override.start
-                and o.end == override.end)
-    )  # fmt: skip
+        o
+        for o in layer.overrides
+        if not (
+            o.person.id == override.person and o.start == override.start and o.end == override.end
+        )
+    )
     return layer if len(kept) == len(layer.overrides) else replace(layer, overrides=kept)
 
 
