@@ -67,6 +67,10 @@ class Settings:
     # rate strings, counted in Redis over a moving window.
     login_limit_per_account: str = "5/minute"
     login_limit_per_address: str = "20/minute"
+    # Proxies in front of the web processes that append to X-Forwarded-For (a TLS-terminating
+    # proxy: 1): the client address (login limit and audit) is the one the outermost trusted
+    # proxy saw. 0: the TCP peer's address (X-Forwarded-For is ignored: anyone can send it).
+    trusted_proxy_hops: int = 0
 
     @property
     def secure_cookies(self) -> bool:
@@ -147,6 +151,7 @@ class Settings:
             or cls.login_limit_per_account,
             login_limit_per_address=env.get("ONCALL_LOGIN_LIMIT_PER_ADDRESS")
             or cls.login_limit_per_address,
+            trusted_proxy_hops=int(env.get("ONCALL_TRUSTED_PROXY_HOPS") or 0),
         )
 
 

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import redis
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -46,7 +45,7 @@ def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     app.before_request(lambda: _csrf(csrf))
     limiter = Limiter(
-        get_remote_address,
+        _address,
         app=app,
         storage_uri=_storage_uri(services_of(app).redis),
         storage_options={"key_prefix": keys.rate_limits(), "socket_timeout": 1.0},
@@ -124,7 +123,18 @@ def _account() -> str:
 
 
 def _address() -> str:
-    return "address:" + (get_remote_address() or "")
+    return "address:" + client_address()
+
+
+def client_address() -> str:
+    """The client's address: the TCP peer's, or with N trusted proxy hops (settings) the
+    address the outermost trusted proxy saw, from X-Forwarded-For."""
+    hops = services().settings.trusted_proxy_hops
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops][:64]
+    return request.remote_addr or ""
 
 
 def _blueprint(limiter: Limiter, settings) -> Blueprint:
@@ -134,9 +144,7 @@ def _blueprint(limiter: Limiter, settings) -> Blueprint:
         svc = services()
         name = (request.form.get("username") or "").strip().lower()
         with suppress(redis.RedisError):
-            record_login(
-                svc.redis, name, request.remote_addr or "", "rate-limited", clock=svc.clock
-            )
+            record_login(svc.redis, name, client_address(), "rate-limited", clock=svc.clock)
         body = render_template("auth/login.html", error="Too many attempts; wait a minute.")
         return app_response(body, 429)
 
@@ -156,7 +164,7 @@ def _blueprint(limiter: Limiter, settings) -> Blueprint:
                 svc.redis,
                 request.form.get("username", ""),
                 request.form.get("password", ""),
-                address=request.remote_addr or "",
+                address=client_address(),
                 clock=svc.clock,
             )
         except redis.RedisError:

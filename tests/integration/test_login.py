@@ -223,3 +223,24 @@ def test_signed_twilio_webhooks_need_no_csrf_token(signed_post):
 
 def test_a_wrong_method_is_still_405_not_a_csrf_error(client):
     assert client.post("/healthz").status_code == 405
+
+
+def login_from(app, forwarded_for, username="ann"):
+    browser = Browser(app, "10.9.9.9")  # the proxy
+    data = {"username": username, "password": "wrong password", "csrf_token": browser.csrf()}
+    return browser.post("/login", data, headers={"X-Forwarded-For": forwarded_for})
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(settings, clock, redis_client, ann):
+    proxied = create_app(replace(settings, trusted_proxy_hops=1), clock=clock,
+                         redis_client=redis_client)  # fmt: skip
+    assert login_from(proxied, "203.0.113.5").status_code == 401
+    assert users.audit(redis_client, limit=1)[0]["address"] == "203.0.113.5"
+    # a forged leftmost entry is not the client: the proxy appended the real one
+    login_from(proxied, "198.51.100.1, 203.0.113.6")
+    assert users.audit(redis_client, limit=1)[0]["address"] == "203.0.113.6"
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(app, ann, redis_client):
+    login_from(app, "203.0.113.5")
+    assert users.audit(redis_client, limit=1)[0]["address"] == "10.9.9.9"
