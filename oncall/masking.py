@@ -17,6 +17,8 @@ from rotas.phone import mask
 # as the twilio client sends them (To=%2B4797328634) and bare national numbers of 8+ digits;
 # dates (2026-04-02) and references (AIDN-2026-000123) are left alone.
 _NUMBER = re.compile(r"(?:\+|%2[Bb])\d(?:[\d ]|%20){5,17}\d|(?<![\w-])\d{8,15}(?![\w-])")
+# A feed URL's token is a secret (oncall/web/feeds.py): its path is logged as /feeds/***.ics.
+_FEED_TOKEN = re.compile(r"(/feeds/)[^\s/?#\"']+?(\.ics)?(?=[\s?#\"']|$)")
 _URL_PLUS = "%2B"
 _TRACEBACKS = logging.Formatter()
 
@@ -29,7 +31,7 @@ def _masked(match: re.Match) -> str:
 
 
 def mask_text(text: str) -> str:
-    return _NUMBER.sub(_masked, text)
+    return _NUMBER.sub(_masked, _FEED_TOKEN.sub(r"\1***\2", text))
 
 
 def mask_record(record: logging.LogRecord) -> None:

@@ -242,3 +242,14 @@ def login_audit() -> str:
 def rate_limits() -> str:
     """Prefix of Flask-Limiter's keys (the login rate limit, oncall/web/auth.py)."""
     return f"{PREFIX}:limits"
+
+
+def feed(token_hash: str) -> str:
+    """Hash for one iCal feed token, keyed by the sha256 (hex) of the token, never the token:
+    id, kind (person|layer), phone or vendor + layer, owner, created (ISO, UTC)."""
+    return f"{PREFIX}:feed:{token_hash}"
+
+
+def feed_ids() -> str:
+    """Hash: feed id -> the sha256 of its current token (list, revoke, renew by id)."""
+    return f"{PREFIX}:feeds"
