@@ -10,6 +10,7 @@ from config.settings import Settings
 from oncall import logs
 from oncall.cli.args import UsageError, build_parser
 from oncall.cli.config_commands import cmd_check, cmd_demo, cmd_rota_show, cmd_route, cmd_timetable
+from oncall.cli.feed_commands import cmd_feeds
 from oncall.cli.live_commands import (
     cmd_call,
     cmd_clock,
@@ -66,4 +67,5 @@ COMMANDS = {
     "restore": cmd_restore,
     "users": cmd_users,
     "tokens": cmd_tokens,
+    "feeds": cmd_feeds,
 }

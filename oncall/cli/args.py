@@ -138,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     _store_commands(sub)
+    _feeds_parser(sub)
     sub.add_parser("demo", help="route sample calls for every vendor")
     sub.add_parser("serve", help="run web, worker, fake Twilio and Redis (make run)")
     sub.add_parser(
@@ -211,6 +212,22 @@ def _password_source(p) -> None:
     source.add_argument(
         "--generate-password", action="store_true", help="make one and print it once"
     )
+
+
+def _feeds_parser(sub) -> None:
+    p = sub.add_parser("feeds", help="iCal feed URLs of shifts: add, list, revoke, renew")
+    feeds = p.add_subparsers(dest="feeds_command", required=True, parser_class=OneLineParser)
+    add = feeds.add_parser("add", help="a new feed URL (printed once)")
+    target = add.add_mutually_exclusive_group(required=True)
+    target.add_argument("--person", help="an engineer's E.164 number: their shifts everywhere")
+    target.add_argument("--vendor", help="with --layer: every shift of that rota layer")
+    add.add_argument("--layer")
+    add.add_argument("--owner", default="cli", help="the username it belongs to (default: cli)")
+    listing = feeds.add_parser("list", help="every feed (never its token)")
+    listing.add_argument("--owner")
+    listing.add_argument("--json", action="store_true")
+    for name, text in (("revoke", "the URL answers 404 from now on"), ("renew", "a new URL")):
+        feeds.add_parser(name, help=text).add_argument("feed_id")
 
 
 def vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:

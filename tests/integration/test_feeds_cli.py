@@ -1,0 +1,100 @@
+"""`python -m oncall feeds add|list|revoke|renew` in a fresh interpreter, against the test's
+own Redis: a URL is printed once, never listed; bad arguments exit 2 with one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oncall.services.feeds import feed_for_token
+from oncall.store.redisconn import url_of
+
+ROOT = Path(__file__).resolve().parents[2]
+KARI = "+4740000101"
+BASE = "https://oncall.example.com"
+
+
+def oncall_feeds(redis_client, *argv: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("ONCALL_CONFIG_DIR",)}
+    env["REDIS_URL"] = url_of(redis_client)
+    env["PUBLIC_BASE_URL"] = BASE
+    return subprocess.run(
+        [sys.executable, "-m", "oncall", "feeds", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def token_of(url: str) -> str:
+    assert url.startswith(f"{BASE}/feeds/") and url.endswith(".ics"), url
+    return url.removeprefix(f"{BASE}/feeds/").removesuffix(".ics")
+
+
+def test_add_list_renew_revoke(redis_client):
+    done = oncall_feeds(redis_client, "add", "--person", "+47 400 00 101", "--owner", "kari")
+    assert done.returncode == 0, done.stderr
+    first, url = done.stdout.splitlines()[:2]
+    feed_id = first.split()[1].rstrip(":")
+    assert first == f"feed {feed_id}: person +*******101, owner kari"
+    token = token_of(url)
+    assert feed_for_token(redis_client, token).phone == KARI
+
+    listed = oncall_feeds(redis_client, "list", "--json")
+    rows = json.loads(listed.stdout)
+    assert [(r["id"], r["kind"], r["target"], r["owner"]) for r in rows] == [
+        (feed_id, "person", "person +*******101", "kari")
+    ]
+    assert token not in listed.stdout and KARI not in listed.stdout
+    text = oncall_feeds(redis_client, "list").stdout
+    assert feed_id in text and token not in text and KARI not in text
+
+    renewed = oncall_feeds(redis_client, "renew", feed_id)
+    assert renewed.returncode == 0, renewed.stderr
+    new = token_of(renewed.stdout.splitlines()[1])
+    assert feed_for_token(redis_client, token) is None
+    assert feed_for_token(redis_client, new).id == feed_id
+
+    revoked = oncall_feeds(redis_client, "revoke", feed_id)
+    assert revoked.returncode == 0, revoked.stderr
+    assert feed_for_token(redis_client, new) is None
+    assert oncall_feeds(redis_client, "list").stdout.strip() == "(no feeds)"
+
+
+def test_a_layer_feed(redis_client):
+    done = oncall_feeds(redis_client, "add", "--vendor", "itsl", "--layer", "secondary")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].endswith(": itsl/secondary, owner cli")
+    info = feed_for_token(redis_client, token_of(done.stdout.splitlines()[1]))
+    assert (info.kind, info.vendor, info.layer, info.owner) == ("layer", "itsl", "secondary", "cli")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["add", "--vendor", "nope", "--layer", "primary"], "valid: aidn, amido, itsl"),
+        (["add", "--vendor", "aidn", "--layer", "x"], "unknown layer 'x' of aidn (valid: primary"),
+        (["add", "--vendor", "aidn"], "--vendor needs --layer"),
+        (["add", "--person", KARI, "--layer", "primary"], "--layer goes with --vendor"),
+        (["add", "--person", "+4790000123"], "+*******123 is nobody in any vendor's people"),
+        (["add", "--person", "12"], "'12' is not an E.164 phone number"),
+        (["add", "--person", KARI, "--vendor", "aidn"], "not allowed with argument"),
+        (["add"], "one of the arguments --person --vendor is required"),
+        (["revoke", "f00"], "no feed 'f00'"),
+        (["renew", "f00"], "no feed 'f00'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(redis_client, argv, says):
+    done = oncall_feeds(redis_client, *argv)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("oncall: error:") and says in lines[0], lines
+    assert redis_client.keys("oncall:feed*") == []
