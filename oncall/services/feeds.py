@@ -121,7 +121,9 @@ def _target(kind, phone, vendor, layer, vendors) -> dict:
         if not number:
             raise UnknownTarget(f"{phone!r} is not an E.164 phone number")
         if vendors is not None and feeds.person_name(vendors.values(), number) is None:
-            raise UnknownTarget(f"{mask(number)} is nobody in any vendor's people")
+            raise UnknownTarget(
+                f"{mask(number)} is nobody in any vendor's people (valid: {_people(vendors)})"
+            )
         return {"phone": number}
     if vendors is not None:
         if vendor not in vendors:
@@ -134,3 +136,12 @@ def _target(kind, phone, vendor, layer, vendors) -> dict:
     elif not vendor or not layer:
         raise UnknownTarget("a layer feed needs a vendor and a layer")
     return {"vendor": vendor, "layer": layer}
+
+
+def _people(vendors: dict) -> str:
+    """Everyone a person feed can be for: name and masked number, once per number."""
+    seen = {}
+    for vendor_id in sorted(vendors):
+        for p in vendors[vendor_id].people.values():
+            seen.setdefault(p.phone, f"{p.name} {mask(p.phone)}")
+    return ", ".join(seen.values()) or "none"

@@ -83,7 +83,10 @@ def test_a_layer_feed(redis_client):
         (["add", "--vendor", "aidn", "--layer", "x"], "unknown layer 'x' of aidn (valid: primary"),
         (["add", "--vendor", "aidn"], "--vendor needs --layer"),
         (["add", "--person", KARI, "--layer", "primary"], "--layer goes with --vendor"),
-        (["add", "--person", "+4790000123"], "+*******123 is nobody in any vendor's people"),
+        (
+            ["add", "--person", "+4790000123"],
+            "+*******123 is nobody in any vendor's people (valid: Kari",
+        ),
         (["add", "--person", "12"], "'12' is not an E.164 phone number"),
         (["add", "--person", KARI, "--vendor", "aidn"], "not allowed with argument"),
         (["add"], "one of the arguments --person --vendor is required"),
