@@ -20,6 +20,7 @@ from rq import Queue
 from twilio.request_validator import RequestValidator
 
 from bench.processes import free_port
+from oncall.services.feeds import create_feed, revoke_feed
 from oncall.services.jobs import PAGES
 from oncall.store.redisconn import url_of
 from tests.helpers import AUTH_TOKEN, assert_no_full_number, full_numbers, stored_keys
@@ -101,6 +102,18 @@ def test_get_webhooks_are_answered_and_the_access_log_shows_no_number(web):
     assert '"GET /twilio/sms HTTP/1.1" 403' in web.output()
     assert "+*******123" in web.output()  # the app's own line about the SMS, masked
     assert_no_full_number(web.output(), "gunicorn's output")
+
+
+def test_a_feed_is_served_and_gunicorn_logs_no_token(web, redis_client):
+    token, info = create_feed(redis_client, kind="person", phone="+4740000101", owner="kari")
+    status, body = web.get(f"/feeds/{token}.ics", signed=False)
+    assert status == 200 and body.startswith(b"BEGIN:VCALENDAR")
+    revoke_feed(redis_client, info.id)
+    assert web.get(f"/feeds/{token}.ics", signed=False)[0] == 404
+    wait_for(lambda: web.output().count('"GET /feeds/') >= 2, what="the requests in the log")
+    assert '"GET /feeds/***.ics HTTP/1.1" 200' in web.output()
+    assert '"GET /feeds/***.ics HTTP/1.1" 404' in web.output()
+    assert token not in web.output()
 
 
 def _peak_rss_kib(pid: int) -> int:
