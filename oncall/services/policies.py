@@ -155,16 +155,20 @@ def versions_of(client: redis.Redis, wanted: dict[str, int]) -> dict[str, Versio
 # -- writing ----------------------------------------------------------------------------------
 
 
-def save_text(client, vendor, text, *, base: int | None, author, clock, summary=None) -> Saved:
+def save_text(
+    client, vendor, text, *, base: int | None, author, clock, summary=None, gaps: bool = True
+) -> Saved:
     """Validate `text` (errors: Invalid), then save it as the vendor's next version if `base`
-    is still its current version (None: the vendor must not exist yet), else Conflict."""
+    is still its current version (None: the vendor must not exist yet), else Conflict.
+    `gaps` False: no coverage-gap warnings (a start-up import reports none, and they are
+    most of its cost: 0.74 s vs 0.12 s for the five shipped vendors)."""
     check_vendor_id(vendor)
     author = _author(author)
     with gc_paused():  # a big document is tens of thousands of objects, none of them garbage
-        return _save_checked(client, vendor, text, base, author, clock, summary)
+        return _save_checked(client, vendor, text, base, author, clock, summary, gaps)
 
 
-def _save_checked(client, vendor, text, base, author, clock, summary) -> Saved:
+def _save_checked(client, vendor, text, base, author, clock, summary, gaps=True) -> Saved:
     policy, warnings, document = check_text(vendor, text)
     check_claims(policy, store.inbound_owners(client))
     number = store.current_number(client, vendor)
@@ -185,7 +189,7 @@ def _save_checked(client, vendor, text, base, author, clock, summary) -> Saved:
     if outcome.status == "claimed":
         raise claimed_problem(policy, outcome.claimed, outcome.owner)
     saved = _version(vendor, outcome.number, record)
-    return Saved(saved, warnings + gap_warnings(policy, now))
+    return Saved(saved, warnings + (gap_warnings(policy, now) if gaps else []))
 
 
 def save_document(client, vendor, document: dict, *, base, author, clock, summary=None) -> Saved:
