@@ -36,7 +36,7 @@ class Settings:
     storm_window_minutes: int = 30  # calls attach to an open incident seen this recently
     summary_minutes: int = 5  # at most one "+N more calls" SMS per engineer per this
     # A human the fallback dials when the dialled number's vendor is unknown (no config and
-    # no last good version loads): the last resort needs no config file and no Redis.
+    # no stored version loads): the last resort needs no config file and no Redis.
     fallback_number: str | None = None
     problems: tuple[str, ...] = ()  # settings given but invalid (ignored; logged at start-up)
     # Abuse limits. A caller over the call limit is not rejected: the call goes straight to a

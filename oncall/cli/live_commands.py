@@ -35,7 +35,6 @@ from oncall.services.vendors import (
 )
 from oncall.store.handoffs import Handoffs
 from oncall.store.incidents import IncidentStore
-from oncall.store.lastgood import LastGood
 from oncall.store.redisconn import connect
 from rotas.escalation import freeze_plan
 from rotas.phone import caller_number
@@ -95,16 +94,16 @@ def cmd_page(args, settings: Settings) -> int:
 
 def services_for(settings: Settings) -> Services:
     """The CLI's services, composed as the web app's and the worker's are (same clock).
-    Building them records each vendor file's last good version: only after the input
-    was checked."""
+    Building them imports vendor files the policy store lacks: only after the input was
+    checked."""
     client = connect(settings)
     return Services.build(settings, clock_for(settings, client), client)
 
 
 def _paging_vendor(settings: Settings, client, vendor_id: str) -> VendorPolicy:
-    """The vendor's policy from its file or, when the file is broken, its last good version
-    in Redis (logged): a typo in a vendor file must not stop a manual page."""
-    policy = load_one(settings.config_dir, vendor_id, LastGood(client))
+    """The vendor's live policy (the policy store), else its file: a typo in a vendor file
+    must not stop a manual page."""
+    policy = load_one(settings.config_dir, vendor_id, client)
     return policy if policy is not None else vendor_of(settings, vendor_id)
 
 

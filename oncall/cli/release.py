@@ -2,11 +2,11 @@
 the new web and worker processes start; a non-zero exit stops the deploy, and the processes
 already running keep serving).
 
-It imports the configuration: every vendor file that loads is stored in Redis as the vendor's
-last good version (what a process serves when a later edit of the file breaks it). It then
-says, in one line, whether the service is ready: no vendor file problems, Redis reachable,
-and in production mode everything start-up needs (oncall/services/startup.py). There is no
-configuration schema in Redis to migrate yet.
+It imports the configuration: every vendor file whose vendor the policy store does not hold
+yet is imported as its version 1 (a file that differs from a stored vendor's live version is
+not applied: `python -m oncall import` does that). It then says, in one line, whether the
+service is ready: no vendor file problems, Redis reachable, and in production mode everything
+start-up needs (oncall/services/startup.py).
 """
 
 from __future__ import annotations
@@ -16,16 +16,20 @@ import sys
 import redis
 
 from config.settings import Settings
+from oncall.clock import clock_for
 from oncall.masking import mask_text
 from oncall.services import startup
+from oncall.services.live import LivePolicies
 from oncall.services.vendors import load_registry
-from oncall.store.lastgood import LastGood
 from oncall.store.redisconn import connect
 
 
 def release(settings: Settings) -> int:
     client, found = _redis(settings)
-    registry = load_registry(settings.config_dir, LastGood(client))
+    if client is None:
+        registry = load_registry(settings.config_dir)
+    else:
+        registry = LivePolicies(settings.config_dir, client, clock_for(settings, client)).start()
     if registry.errors:
         first = registry.errors[0]
         found.append(f"{len(registry.errors)} vendor file problem(s), the first: {first}")

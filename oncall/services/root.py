@@ -17,10 +17,10 @@ from ivr.call import Call
 from ivr.fallback import fallback
 from oncall import metrics
 from oncall.masking import mask_text
-from oncall.services.vendors import Vendors, load_registry
+from oncall.services.live import LivePolicies
+from oncall.services.vendors import Vendors
 from oncall.store.calls import CallStore
 from oncall.store.incidents import IncidentStore
-from oncall.store.lastgood import LastGood
 from oncall.telephony import Telephony, make_twilio_client
 from rotas.policy import VendorPolicy
 
@@ -37,8 +37,21 @@ class Services:
     by_number: dict[str, VendorPolicy]  # inbound E.164 number -> vendor
     incidents: IncidentStore
     urls: CallbackUrls  # every URL Twilio calls back
+    live: LivePolicies | None = None  # where vendors come from: the policy store
     config_errors: int = 0  # vendor file problems at start-up (each logged)
     caps_warned: set = field(default_factory=set)  # SMS caps this process has warned about
+
+    def refresh(self) -> bool:
+        """Follow the policy store: one Redis GET when nothing changed; a saved version
+        replaces `vendors` and `by_number` (only changed vendors are parsed again). Runs
+        before every web request and every job. Never raises (Redis down: what is loaded
+        keeps serving); True when the policies changed."""
+        policies = self.live.refresh() if self.live is not None else None
+        if policies is None:
+            return False
+        self.vendors = Vendors(policies, self.settings.config_dir, self.redis)
+        self.by_number = {n: p for p in self.vendors.values() for n in p.inbound}
+        return True
 
     def fallback(self, call: Call):
         """The fallback answer to `call`: from what was loaded at start-up and the settings
@@ -72,11 +85,12 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, clock, client: redis.Redis) -> Services:
-        """Load every vendor file (never raises for a bad one: its last good version, or left
-        out) and assemble the services. The registry holds each inbound number once (the
-        loader settles numbers two files claim), so by_number has one vendor per number."""
+        """Load the live policies (vendor files not stored yet are imported first; never
+        raises for a bad file or a dead Redis) and assemble the services. Each inbound number
+        is held by one vendor, so by_number has one vendor per number."""
         metrics.prepare(settings.metrics_dir)
-        registry = load_registry(settings.config_dir, LastGood(client))
+        live = LivePolicies(settings.config_dir, client, clock)
+        registry = live.start()
         registry.log()
         vendors = Vendors(registry.policies, settings.config_dir, client)
         by_number = {n: p for p in vendors.values() for n in p.inbound}
@@ -89,6 +103,7 @@ class Services:
             by_number,
             IncidentStore(client),
             CallbackUrls(settings.public_base_url),
+            live=live,
             config_errors=len(registry.errors),
         )
 

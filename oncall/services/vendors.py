@@ -1,10 +1,11 @@
-"""The vendor registry: every config file in the config directory, each loaded on its own.
+"""Vendor policies from files and from the policy store, each loaded on its own.
 
-One broken file never stops the others. A file that loads is kept in Redis as the vendor's
-last good version; a file that does not is logged (every problem as `file:line: field:
-message`) and served from its last good version, or, with none, left out: calls to its
-numbers then reach the fallback. A number claimed by two files stays with one vendor
-(`rotas.inbound.keeper`) and both files and lines are reported.
+The live policies of a process come from the versioned policy store in Redis
+(oncall/services/live.py); the files are read here: to import them on a first start, when
+Redis is down at start-up, and by `oncall check` and the production start-up gate. One broken
+file never stops the others: it is logged (every problem as `file:line: field: message`) and
+left out. A number claimed by two files stays with one vendor (`rotas.inbound.keeper`) and
+both files and lines are reported.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import redis
 
-from oncall.store.lastgood import LastGood
+from oncall.services import policies as store
+from oncall.store import policies as stored
 from rotas.calendar import Calendar
 from rotas.closed_days import HolidayCalendar
 from rotas.config import check_policy_text, load_policy, read_policy_text
@@ -28,6 +30,7 @@ from rotas.policy import VendorPolicy, Written
 from rotas.rota import Rota
 
 log = logging.getLogger("oncall.vendors")
+REDIS_DOWN = (redis.RedisError, OSError)
 
 
 def vendor_files(config_dir: Path) -> list[Path]:
@@ -40,8 +43,7 @@ class Loaded:
 
     policy: VendorPolicy
     text: str
-    source: str  # the file, and for a last good version which one
-    fresh: bool = True  # from the file itself, not from its last good version
+    source: str  # the file, or the stored version ("aidn (live version 3)")
 
 
 @dataclass
@@ -57,77 +59,76 @@ class Registry:
         log.info("vendors loaded: %s", ", ".join(sorted(self.policies)) or "none")
 
 
-def load_registry(config_dir: Path, store: LastGood | None = None) -> Registry:
-    """Every vendor file, each on its own; never raises for a bad file."""
-    store = store or LastGood(None)
+def load_registry(config_dir: Path) -> Registry:
+    """Every vendor file, each on its own; never raises for a bad file (a file that does not
+    load is left out: calls to its numbers reach the fallback)."""
     registry, loaded = Registry({}), {}
     for path in vendor_files(config_dir):
-        item, errors = _load_file(path)
+        item, errors = load_file(path)
         registry.errors += errors
-        item = item or _from_last_good(path, store, registry.notes)
-        if item is not None:
+        if item is None:
+            registry.notes.append(
+                f"vendor {path.stem}: {path} does not load: it is left out, calls to its "
+                "numbers reach the fallback"
+            )
+        else:
             loaded[path.stem] = item
-    withdrawn = _settle_duplicates(loaded, store, registry)
-    for vendor, item in loaded.items():
-        if item.fresh and vendor not in withdrawn:
-            store.save(vendor, item.text, item.source)
+    settle_duplicates(loaded, {}, registry)
     registry.policies = {vendor: item.policy for vendor, item in loaded.items()}
-    store.save_owners({n: v for v, p in registry.policies.items() for n in p.inbound})
     return registry
 
 
-def load_one(config_dir: Path, vendor_id: str, store: LastGood | None = None):
-    """One vendor by id, from its file or its last good version; None when neither loads."""
+def load_one(config_dir: Path, vendor_id: str, client: redis.Redis | None = None):
+    """One vendor by id: its live version in the policy store, else its file; None when
+    neither loads (Redis down: the file)."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", vendor_id):
         return None  # never a path
+    policy = stored_policy(client, vendor_id) if client is not None else None
+    if policy is not None:
+        return policy
     path = Path(config_dir) / f"{vendor_id}.yaml"
-    item, errors = _load_file(path) if path.exists() else (None, [])
+    item, errors = load_file(path) if path.exists() else (None, [])
     for line in errors:
-        log.error("vendor config: %s", line)
-    notes: list[str] = []
-    item = item or _from_last_good(path, store or LastGood(None), notes)
-    for line in notes:
         log.error("vendor config: %s", line)
     return item.policy if item else None
 
 
-def _load_file(path: Path) -> tuple[Loaded | None, list[str]]:
+def stored_policy(client: redis.Redis, vendor_id: str) -> VendorPolicy | None:
+    """The vendor's current version in the policy store, parsed; None when it has none, it
+    does not parse or Redis does not answer (never raises)."""
+    try:
+        version = store.current(client, vendor_id)
+    except REDIS_DOWN:
+        return None
+    if version is None:
+        return None
+    policy, errors = parse(version.text, live_source(vendor_id, version.number), vendor_id)
+    for line in errors:
+        log.error("vendor config: %s", line)
+    return policy
+
+
+def live_source(vendor: str, number: int) -> str:
+    """How problems and `policy.source` name a stored version."""
+    return f"{vendor} (live version {number})"
+
+
+def load_file(path: Path) -> tuple[Loaded | None, list[str]]:
     source = str(path)
     text, problem = read_policy_text(path)  # bounded: a huge file is never read whole
     if problem:
         return None, [str(problem)]
-    policy, errors = _parse(text, source, path.stem)
+    policy, errors = parse(text, source, path.stem)
     return (Loaded(policy, text, source) if policy else None), errors
 
 
-def _parse(text: str, source: str, vendor: str) -> tuple[VendorPolicy | None, list[str]]:
+def parse(text: str, source: str, vendor: str) -> tuple[VendorPolicy | None, list[str]]:
     try:
         policy, problems = check_policy_text(text, source, vendor)
     except Exception as exc:  # a loader bug must not take every vendor down with it
         log.exception("vendor config: %s: the loader failed", source)
         return None, [f"{source}:0: file: could not be loaded ({type(exc).__name__})"]
     return policy, [str(p) for p in problems if p.level == "error"]
-
-
-def _from_last_good(path: Path, store: LastGood, notes: list[str]) -> Loaded | None:
-    vendor = path.stem
-    kept = store.get(vendor)
-    if kept is None:
-        notes.append(
-            f"vendor {vendor}: {path} does not load and no last good version is kept: "
-            f"it is left out, calls to its numbers reach the fallback"
-        )
-        return None
-    source = f"{path} (last good version of {kept.loaded_at})"
-    policy, errors = _parse(kept.text, source, vendor)
-    if policy is None:
-        notes.append(f"vendor {vendor}: its last good version does not load either: left out")
-        notes.extend(errors)
-        return None
-    notes.append(
-        f"vendor {vendor}: {path} does not load: serving its last good version of {kept.loaded_at}"
-    )
-    return Loaded(policy, kept.text, source, fresh=False)
 
 
 def duplicate_claims(entries) -> dict[str, list[Claim]]:
@@ -158,13 +159,12 @@ def duplicate_claims(entries) -> dict[str, list[Claim]]:
     }
 
 
-def _settle_duplicates(loaded: dict[str, Loaded], store: LastGood, registry) -> set[str]:
-    """Give each number claimed twice to one vendor; the vendors it was taken from."""
+def settle_duplicates(loaded: dict[str, Loaded], previous: dict[str, str], registry) -> set[str]:
+    """Give each number claimed twice to one vendor (`previous`: number -> the vendor that
+    answered it before); the vendors it was taken from."""
     entries = [(v, i.policy, i.source, i.text) for v, i in loaded.items()]
-    found = duplicate_claims(entries)
-    previous = store.owners() if found else {}
     withdrawn = set()
-    for number, claims in found.items():
+    for number, claims in duplicate_claims(entries).items():
         registry.errors += duplicate_problems(number, claims)
         kept_by = keeper(claims, previous.get(number))
         why = "it answered it before" if previous.get(number) == kept_by else "first by name"
@@ -197,26 +197,26 @@ def load_vendor(config_dir: Path, vendor_id: str) -> VendorPolicy:
 
 
 class Vendors(dict):
-    """id -> policy, loaded like the web app loads them (a bad file: its last good version).
+    """id -> policy: the live policies of a process.
 
-    A job for a vendor missing here (its file and its last good version both gone or broken
-    since the incident opened) must still page: the incident's plan is frozen with the
-    numbers, and a page needs only a sender and texts. The file and the last good version
-    are tried again (either may be back); failing that, a stand-in policy named after the
-    vendor id, sending from a number the vendor answered, else another vendor's number."""
+    A job for a vendor missing here (not in the store, or its version no longer loads) must
+    still page: the incident's plan is frozen with the numbers, and a page needs only a
+    sender and texts. The store and the file are tried again (either may be back); failing
+    that, a stand-in policy named after the vendor id, sending from a number the vendor
+    claimed, else another vendor's number."""
 
     def __init__(self, policies: dict, config_dir, client: redis.Redis):
         super().__init__(policies)
         self.config_dir, self.client = config_dir, client
 
     def __missing__(self, vendor_id: str) -> VendorPolicy:
-        policy = load_one(self.config_dir, vendor_id, LastGood(self.client))
+        policy = load_one(self.config_dir, vendor_id, self.client)
         if policy is not None:
             self[vendor_id] = policy
             return policy
         sender = self._sender(vendor_id)
         log.error(
-            "vendor %s: no config and no last good version loads; its pages go out with the "
+            "vendor %s: no stored version and no config file loads; its pages go out with the "
             "vendor id as name, from %s",
             vendor_id,
             "a number it answered" if sender else "the engineer's own number (Twilio may refuse)",
@@ -224,7 +224,11 @@ class Vendors(dict):
         return stand_in(vendor_id, sender)
 
     def _sender(self, vendor_id: str) -> str | None:
-        owned = [n for n, v in LastGood(self.client).owners().items() if v == vendor_id]
+        try:
+            owners = stored.inbound_owners(self.client)
+        except REDIS_DOWN:
+            owners = {}
+        owned = [n for n, v in owners.items() if v == vendor_id]
         others = [p.inbound[0] for p in self.values() if p.inbound]
         return next(iter(owned + others), None)
 

@@ -130,18 +130,6 @@ def once_incident(incident_id: str, key: str) -> str:
     return f"{PREFIX}:once:incident:{incident_id}:{key}"
 
 
-def vendor_last_good(vendor: str) -> str:
-    """Hash: text (the vendor file's raw text), sha256, source, loaded_at (ISO, UTC): the
-    last version of the file that loaded without errors; served while the file is broken."""
-    return f"{PREFIX}:vendor:last-good:{vendor}"
-
-
-def inbound_owners() -> str:
-    """Hash: inbound E.164 number -> the vendor that answered it at the last start-up (who
-    keeps a number that two files claim)."""
-    return f"{PREFIX}:vendor:inbound-owners"
-
-
 def clock_offset() -> str:
     """String: seconds the offset clock runs ahead of the system clock (tests and the demo
     fast-forward every process at once; ONCALL_CLOCK=offset)."""

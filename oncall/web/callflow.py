@@ -45,7 +45,7 @@ def handle_voice(svc: Services, step: str, call: Call) -> VoiceResponse | str:
         state = svc.store.load(sid, call.query.get("i"), sms_for, open_for)
     record = state.record
     policy = svc.vendors.get(record.get("vendor", "")) or dialled
-    if policy is None:  # no vendor file (or last good version) for this number loads
+    if policy is None:  # no live version (or vendor file) for this number loads
         metrics.FALLBACK_ANSWERS.labels("unknown_number").inc()
         return svc.fallback(call)
     local_now = sms_for[1] if sms_for and policy is dialled else now.in_timezone(policy.zone)

@@ -1,10 +1,10 @@
 """A YAML typo in one vendor file, with real processes (issue 9, item 9).
 
 gunicorn is started as the Procfile starts it, and `python -m workers.run` as `make run`
-does, on copies of config/vendors in which aidn has a typo (served from the last good version
-a first start kept in the same Redis) and amido has a typo and no last good version (its
-calls reach the fallback). Before the fix gunicorn exited ("Worker failed to boot") and the
-worker restarted its child in a loop.
+does, on copies of config/vendors in which aidn has a typo (its live version, which a first
+start imported into the policy store of the same Redis, serves) and amido has a typo and was
+never imported (its calls reach the fallback). Before the fix gunicorn exited ("Worker failed
+to boot") and the worker restarted its child in a loop.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from config.settings import DEFAULT_CONFIG_DIR
 from oncall.clock import SystemClock
 from oncall.services.incidents import open_incident
 from oncall.services.vendors import load_vendor
-from oncall.store import keys
 from oncall.store.incidents import IncidentStore
 from oncall.store.redisconn import url_of
 from oncall.web import create_app
@@ -122,10 +121,12 @@ def test_a_yaml_typo_in_one_file_stops_no_other_vendor_and_nothing_crash_loops(
 ):
     directory = tmp_path / "vendors"
     shutil.copytree(DEFAULT_CONFIG_DIR, directory)
+    amido = (directory / "amido.yaml").read_text(encoding="utf-8")
+    (directory / "amido.yaml").unlink()  # amido: not there at the first start, never imported
     create_app(replace(settings, config_dir=directory), redis_client=redis_client)  # good start
+    (directory / "amido.yaml").write_text(amido, encoding="utf-8")
     _break(directory, "aidn")
     _break(directory, "amido")
-    redis_client.delete(keys.vendor_last_good("amido"))  # amido: never loaded good
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -146,16 +147,16 @@ def test_a_yaml_typo_in_one_file_stops_no_other_vendor_and_nothing_crash_loops(
 
         kommune = _post(base, "incoming", KOMMUNE_IN)  # a good file: untouched
         assert kommune.find("Gather") is not None
-        aidn = _post(base, "incoming", AIDN_IN)  # its last good version
+        aidn = _post(base, "incoming", AIDN_IN)  # its live version
         assert aidn.find("Gather") is not None and "Aidn" in ET.tostring(aidn, "unicode")
-        for step in ("incoming", "fallback"):  # no last good version: the fallback
+        for step in ("incoming", "fallback"):  # never imported: the fallback
             amido = _post(base, step, AMIDO_IN)
             assert _dialled(amido) == [FALLBACK] and amido.find("Record") is not None
         assert f"{directory / 'aidn.yaml'}:" in web.text and "yaml: " in web.text
-        assert "vendor aidn: " in web.text and "serving its last good version of" in web.text
-        assert "vendor amido: " in web.text and "no last good version is kept" in web.text
+        assert f"{directory / 'aidn.yaml'} differs from its live version 1" in web.text
+        assert "vendor amido: " in web.text and "the store has no version of it" in web.text
 
-        # the worker runs on the same files: aidn from its last good version; a page goes out
+        # the worker runs on the same files: aidn from its live version; a page goes out
         policy = load_vendor(DEFAULT_CONFIG_DIR, "aidn")
         incident_id, _ = open_incident(
             redis_client,
@@ -171,7 +172,7 @@ def test_a_yaml_typo_in_one_file_stops_no_other_vendor_and_nothing_crash_loops(
         engineer = IncidentStore(redis_client).load(incident_id).plan.step_at(0).targets[0]
         sms = wait_for(lambda: fake.messages_to(engineer.phone), timeout=60, what="the page")
         assert sms[0]["from"] == AIDN_IN
-        assert "serving its last good version of" in worker.text
+        assert f"{directory / 'aidn.yaml'} differs from its live version 1" in worker.text
         assert worker.popen.poll() is None and "Worker failed to boot" not in web.text
         assert worker.text.count("worker child") == 1, worker.text  # started once, never again
     finally:

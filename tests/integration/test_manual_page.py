@@ -95,17 +95,17 @@ def test_a_second_page_attaches_and_its_message_is_recorded(page, redis_client):
     assert "E-messages stuck too" in out
 
 
-def test_a_broken_vendor_file_pages_from_its_last_good_version(
+def test_a_broken_vendor_file_pages_from_its_live_version(
     page, redis_client, tmp_path, monkeypatch
 ):
     import shutil
 
     from config.settings import DEFAULT_CONFIG_DIR
-    from oncall.services.vendors import load_registry
-    from oncall.store.lastgood import LastGood
+    from oncall.clock import SystemClock
+    from oncall.services.live import LivePolicies
 
     shutil.copytree(DEFAULT_CONFIG_DIR, tmp_path / "vendors")
-    load_registry(tmp_path / "vendors", LastGood(redis_client))  # a good start keeps each file
+    LivePolicies(tmp_path / "vendors", redis_client, SystemClock()).start()  # first start
     broken = tmp_path / "vendors" / "aidn.yaml"
     broken.write_text(broken.read_text(encoding="utf-8") + "\n  bad: [\n", encoding="utf-8")
     monkeypatch.setenv("ONCALL_CONFIG_DIR", str(tmp_path / "vendors"))

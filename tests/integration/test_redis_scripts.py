@@ -120,8 +120,9 @@ def _storm_and_paging(app, clock, redis_client) -> None:
     assert incidents.set_state(inc, "acknowledged", "+4740000999", inc.opened_at + 70)
     assert incidents.set_state(inc, "resolved", "+4740000999", inc.opened_at + 80)
     assert CallStore(redis_client).claim_ring(inc.id, first["reference"]) is False
-    record = {"text": "id: aidn", "author": "a", "at": "", "summary": "", "changes": []}
-    assert policy_store.save(redis_client, "aidn", None, record, ["+4721000011"]).status == "ok"
+    record = {"text": "id: acme", "author": "a", "at": "", "summary": "", "changes": []}
+    # a vendor the app's start-up did not import (it imported the shipped five)
+    assert policy_store.save(redis_client, "acme", None, record, ["+4721000099"]).status == "ok"
 
 
 def test_every_key_a_script_touches_is_declared_in_keys(app, clock, redis_client):
