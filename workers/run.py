@@ -69,6 +69,7 @@ class Worker(SimpleWorker):
     names: the incident (incident_id) or the caller's call (call_sid)."""
 
     def execute_job(self, job, queue):
+        services().refresh()  # live config: the job runs on the latest saved policies
         with logs.bound(job_id=job.id, **job_context(job)):
             return super().execute_job(job, queue)
 
@@ -102,6 +103,7 @@ def child() -> None:
 def _sweep_forever(svc) -> None:
     while True:
         time.sleep(SWEEP_EVERY)  # real seconds; what is due is judged by svc.clock
+        svc.refresh()  # never raises
         try:
             escalation.sweep(svc)
             health.record_sweep(svc.redis, svc.clock.now().timestamp())  # /readyz

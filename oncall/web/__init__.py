@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
     app.config["SECRET_KEY"] = settings.secret_key
     client = redis_client if redis_client is not None else redisconn.connect(settings)
     clock = clock or clock_for(settings, client)
-    # Never raises: a bad vendor file is served from its last good version or left out.
+    # Never raises: a bad vendor file is left out; Redis down: the files are served.
     svc = app.extensions["oncall"] = Services.build(settings, clock, client)
     refusal = startup.refusal(settings, client, svc.vendors)
     if refusal:
@@ -45,9 +45,18 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
     app.register_blueprint(metrics.bp)
     app.register_blueprint(feeds.bp)  # /feeds/<token>.ics: no login, the token is the key
 
+    @app.before_request
+    def follow_live_config():  # a saved policy version is used from the next request on
+        svc.refresh()  # one Redis GET; never raises (returns None: the request goes on)
+
     @app.get("/healthz")
     def healthz():
-        return {"ok": True, "vendors": sorted(svc.vendors), "config_errors": svc.config_errors}
+        return {
+            "ok": True,
+            "vendors": sorted(svc.vendors),
+            "versions": svc.live.versions() if svc.live else {},  # vendor -> live version
+            "config_errors": svc.config_errors,
+        }
 
     return app
 
