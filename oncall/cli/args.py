@@ -13,7 +13,9 @@ import re
 from config.settings import Settings
 from oncall.services.vendors import (
     load_vendor,
+    stored_policy,
 )
+from oncall.store.redisconn import connect
 from rotas.hours import parse_date, parse_instant
 from rotas.policy import VendorPolicy
 
@@ -235,6 +237,21 @@ def vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:
         return load_vendor(settings.config_dir, vendor_id)
     except LookupError as exc:
         raise UsageError(str(exc)) from None
+
+
+def live_vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:
+    """The vendor's live version when REDIS_URL names a Redis whose policy store holds it
+    (what the running service uses: a saved override shows), else its file. Without
+    REDIS_URL, or with Redis down, the file: these commands never need Redis."""
+    if settings.redis_url and re.fullmatch(r"[a-z0-9][a-z0-9-]*", vendor_id):
+        client = connect(settings)  # REDIS_URL set: never an embedded server
+        try:
+            policy = stored_policy(client, vendor_id)
+        finally:
+            client.close()
+        if policy is not None:
+            return policy
+    return vendor_of(settings, vendor_id)
 
 
 def check_severity(policy: VendorPolicy, severity_id: str) -> None:

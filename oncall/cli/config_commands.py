@@ -1,4 +1,7 @@
-"""Commands that read the vendor files only: route, check, rota show, timetable, demo."""
+"""Commands that read vendor policies: route, check, rota show, timetable, demo.
+
+`route`, `rota show` and `timetable` show the live version (the policy store of REDIS_URL)
+when the store holds the vendor, else its file; `check` and `demo` read the files only."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from oncall.cli.args import (
     check_severity,
     date_of,
     instant_of,
-    vendor_of,
+    live_vendor_of,
 )
 from oncall.cli.demo import run_demo
 from oncall.services.vendors import (
@@ -30,7 +33,7 @@ from rotas.timetable import coverage_gaps, timetable
 
 
 def cmd_route(args, settings: Settings) -> int:
-    policy = vendor_of(settings, args.vendor)
+    policy = live_vendor_of(settings, args.vendor)
     check_severity(policy, args.severity)
     at = instant_of(args.at, policy)
     decision = decide(policy, args.severity, at)
@@ -82,7 +85,7 @@ def check_duplicate_inbound(loaded) -> int:
 
 
 def cmd_rota_show(args, settings: Settings) -> int:
-    policy = vendor_of(settings, args.vendor)
+    policy = live_vendor_of(settings, args.vendor)
     if not 1 <= args.weeks <= MAX_ROTA_WEEKS:
         raise UsageError(f"--weeks must be between 1 and {MAX_ROTA_WEEKS}")
     start = date_of(args.start, "--from") if args.start else pendulum.today().date()
@@ -91,7 +94,7 @@ def cmd_rota_show(args, settings: Settings) -> int:
 
 
 def cmd_timetable(args, settings: Settings) -> int:
-    policy = vendor_of(settings, args.vendor)
+    policy = live_vendor_of(settings, args.vendor)
     check_severity(policy, args.severity)
     first, last = date_of(args.start, "--from"), date_of(args.end, "--to")
     if last < first:
