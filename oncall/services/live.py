@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -77,7 +78,10 @@ class LivePolicies:
                 type(exc).__name__,
             )
             self._down, self._retry_at = True, time.monotonic() + RETRY_AFTER
-            return load_registry(self.config_dir)
+            registry = load_registry(self.config_dir)
+            # served until the store holds the vendor (a refresh never drops them)
+            self.items = {v: Loaded(p, "", p.source) for v, p in registry.policies.items()}
+            return registry
         registry.policies = self._settled(registry)
         return registry
 
@@ -152,11 +156,12 @@ class LivePolicies:
 
     # -- refresh --------------------------------------------------------------------------
 
-    def refresh(self) -> dict[str, VendorPolicy] | None:
-        """The new policies when the store changed since the last look, else None: one GET
-        when nothing changed. Never raises."""
+    def refresh(self, apply: Callable[[dict[str, VendorPolicy]], None]) -> bool:
+        """When the store changed since the last look, apply(new policies) and True; else
+        False after one GET. `apply` runs under the lock, so threads apply versions in
+        order. Never raises."""
         if self._down and time.monotonic() < self._retry_at:
-            return None
+            return False
         try:
             generation = stored.generation(self.client)
             if generation == self.generation:
@@ -164,7 +169,8 @@ class LivePolicies:
             with self._lock:  # threads of one process: one of them reparses
                 if generation == self.generation:
                     return self._back()
-                return self._reload(generation)
+                apply(self._reload(generation))
+                return True
         except REDIS_DOWN as exc:
             if not self._down:
                 log.error(
@@ -172,12 +178,13 @@ class LivePolicies:
                     type(exc).__name__,
                 )
             self._down, self._retry_at = True, time.monotonic() + RETRY_AFTER
-            return None
+            return False
 
-    def _back(self) -> None:
+    def _back(self) -> bool:
         if self._down:
             log.warning("vendor config: Redis answers again: live policies followed")
             self._down = False
+        return False
 
     def _reload(self, generation: int) -> dict[str, VendorPolicy]:
         numbers = stored.current_numbers(self.client)

@@ -46,12 +46,11 @@ class Services:
         replaces `vendors` and `by_number` (only changed vendors are parsed again). Runs
         before every web request and every job. Never raises (Redis down: what is loaded
         keeps serving); True when the policies changed."""
-        policies = self.live.refresh() if self.live is not None else None
-        if policies is None:
-            return False
+        return self.live is not None and self.live.refresh(self._serve)
+
+    def _serve(self, policies: dict[str, VendorPolicy]) -> None:
         self.vendors = Vendors(policies, self.settings.config_dir, self.redis)
         self.by_number = {n: p for p in self.vendors.values() for n in p.inbound}
-        return True
 
     def fallback(self, call: Call):
         """The fallback answer to `call`: from what was loaded at start-up and the settings

@@ -168,3 +168,13 @@ def test_the_store_holds_what_a_first_start_imported(build, redis_client):
     assert numbers == dict.fromkeys(["aidn", "amido", "itsl", "kommune-ikt", "pindena"], "1")
     build()  # a second start imports nothing
     assert text_map(redis_client.hgetall(keys.policy_current()))["aidn"] == "1"
+
+
+def test_files_served_while_redis_was_down_at_start_up_stay_when_it_is_back(
+    settings, redis_client, clock
+):
+    svc = Services.build(settings, clock, dead_redis())  # the files, each on its own
+    assert sorted(svc.vendors) == ["aidn", "amido", "itsl", "kommune-ikt", "pindena"]
+    svc.live.client = redis_client  # back, with an empty store: nothing to follow yet
+    wait_for(lambda: svc.live.generation is not None or svc.refresh(), timeout=5, what="back")
+    assert sorted(svc.vendors) == ["aidn", "amido", "itsl", "kommune-ikt", "pindena"]
