@@ -7,6 +7,7 @@ incident opened before the save keeps its frozen plan.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -14,6 +15,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from oncall.cli import main
+from oncall.services import policies
 from oncall.services.incidents import open_incident
 from oncall.services.root import Services
 from oncall.store import keys
@@ -178,3 +180,12 @@ def test_files_served_while_redis_was_down_at_start_up_stay_when_it_is_back(
     svc.live.client = redis_client  # back, with an empty store: nothing to follow yet
     wait_for(lambda: svc.live.generation is not None or svc.refresh(), timeout=5, what="back")
     assert sorted(svc.vendors) == ["aidn", "amido", "itsl", "kommune-ikt", "pindena"]
+
+
+def test_processes_starting_together_import_each_vendor_once(settings, redis_client, clock):
+    with ThreadPoolExecutor(max_workers=4) as pool:  # web workers and the worker at once
+        built = list(pool.map(lambda _: Services.build(settings, clock, redis_client), range(4)))
+    for svc in built:
+        assert svc.config_errors == 0 and set(svc.live.versions().values()) == {1}
+        assert sorted(svc.vendors) == ["aidn", "amido", "itsl", "kommune-ikt", "pindena"]
+    assert policies.generation(redis_client) == 5  # five saves, none twice
