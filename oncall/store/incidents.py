@@ -182,6 +182,10 @@ class IncidentStore:
             self._open_seen[vendor] = [text(i) for i in need]
         raise RuntimeError(f"vendor {vendor}: open incidents kept changing")
 
+    def opened_ids(self, vendor: str, count: int) -> list[str]:
+        """The vendor's newest `count` incident ids by when they opened, newest first."""
+        return [text(x) for x in self.redis.zrevrange(keys.incidents_opened(vendor), 0, count - 1)]
+
     def triggered_ids(self) -> list[str]:
         return [text(x) for x in self.redis.zrange(keys.triggered(), 0, -1)]
 

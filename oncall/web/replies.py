@@ -23,6 +23,7 @@ from oncall import metrics
 from oncall.masking import mask_text
 from oncall.services.escalation import escalate_now
 from oncall.services.handoff import confirm_by_sms, has_pending
+from oncall.services.incident_states import acknowledge, resolve
 from oncall.services.jobs import enqueue_lead_notice
 from oncall.services.root import Services
 from oncall.store import keys
@@ -128,17 +129,13 @@ def _incident_for(store: IncidentStore, inbound: Inbound, candidates: list[str])
 
 
 def _apply(svc, store: IncidentStore, inbound: Inbound, inc, command, who, lang) -> str:
-    now = svc.clock.now().timestamp()
     if command == "ack":
-        if store.set_state(inc, "acknowledged", who, now):
-            store.event(inc.id, now, f"acknowledged by {who} (SMS)")
-            metrics.ACK_SECONDS.labels(inc.vendor, inc.severity).observe(now - inc.opened_at)
+        if acknowledge(svc, inc, who, via="SMS"):
             return reply_text("acknowledged", lang, id=inc.id)
         done = "already_resolved" if inc.state == "resolved" else "already_acknowledged"
         return reply_text(done, lang, id=inc.id)
     if command == "resolve":
-        if store.set_state(inc, "resolved", who, now):
-            store.event(inc.id, now, f"resolved by {who} (SMS)")
+        if resolve(svc, inc, who, via="SMS"):
             return reply_text("resolved", lang, id=inc.id)
         return reply_text("already_resolved", lang, id=inc.id)
     from_step = int(inbound.pin("step", inc.step))

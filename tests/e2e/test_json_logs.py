@@ -9,7 +9,7 @@ import json
 import logging
 
 from oncall import logs
-from oncall.cli.simulator import Simulator
+from oncall.services.simulator import Simulator
 from tests.helpers import assert_no_full_number
 from tests.helpers.stack import closed_desk_config, running_stack, wait_for
 

@@ -28,11 +28,11 @@ import pytest
 from rq import Queue
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-from oncall.cli.simulator import Simulator
 from oncall.services.escalation import SWEEP_GRACE
 from oncall.services.incidents import open_incident
 from oncall.services.jobs import job_id
 from oncall.services.pages import MAX_TRIES
+from oncall.services.simulator import Simulator
 from oncall.services.vendors import load_vendor
 from oncall.store.incidents import IncidentStore
 from rotas.escalation import freeze_plan

@@ -15,8 +15,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rq import Queue
 
-from oncall.cli.simulator import Simulator
 from oncall.services.jobs import PAGES
+from oncall.services.simulator import Simulator
 from oncall.store import keys
 from oncall.store.incidents import IncidentStore
 

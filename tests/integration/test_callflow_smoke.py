@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from oncall.cli.simulator import Simulator
+from oncall.services.simulator import Simulator
 from tests.helpers import stored_keys
 
 

@@ -3,7 +3,7 @@ for the desk while it is open."""
 
 import pendulum
 
-from oncall.cli.simulator import Simulator
+from oncall.services.simulator import Simulator
 
 KOMMUNE = "+4721000014"
 
