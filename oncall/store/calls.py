@@ -178,9 +178,10 @@ class CallStore:
             )
         )
 
-    def recent(self, limit: int, vendor: str | None = None, scan: int = 2000) -> list[dict]:
+    def recent(self, limit: int, vendors=None, scan: int = 2000) -> list[dict]:
         """The newest calls (records with their `sid`), newest first: at most `limit`, of
-        `vendor` only when given, looking at no more than the newest `scan` calls."""
+        `vendors` (a collection of ids) only when given, looking at no more than the newest
+        `scan` calls."""
         found: list[dict] = []
         for first in range(0, scan, 200):
             sids = [text(s) for s in self.redis.zrevrange(keys.calls_index(), first, first + 199)]
@@ -189,7 +190,7 @@ class CallStore:
                 pipe.hgetall(keys.call(sid))
             for sid, raw in zip(sids, pipe.execute() if sids else [], strict=True):
                 record = text_map(raw)
-                if record and (vendor is None or record.get("vendor") == vendor):
+                if record and (vendors is None or record.get("vendor") in vendors):
                     found.append({"sid": sid, **record})
             if len(found) >= limit or len(sids) < 200:
                 break

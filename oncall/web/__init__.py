@@ -12,7 +12,7 @@ from oncall.clock import clock_for
 from oncall.services import startup
 from oncall.services.root import Services
 from oncall.store import redisconn
-from oncall.web import auth, feeds, health, metrics, webhooks
+from oncall.web import api, auth, feeds, health, metrics, webhooks
 
 # Twilio's webhook requests are form posts of a few KB (an SMS of 1,600 characters URL-encodes
 # to at most ~15 KB): a larger body is refused with 413 from its Content-Length before it is
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
     app.register_blueprint(health.bp)  # /readyz; /healthz below needs no Redis
     app.register_blueprint(metrics.bp)
     app.register_blueprint(feeds.bp)  # /feeds/<token>.ics: no login, the token is the key
+    api.init_app(app)  # /api/v1 and its OpenAPI document
 
     @app.before_request
     def follow_live_config():  # a saved policy version is used from the next request on

@@ -1,0 +1,40 @@
+"""The JSON API under /api/v1 (flask-smorest): one blueprint per resource, the OpenAPI 3.1
+document at /api/v1/openapi.json, one error shape (errors.py), one authentication and
+authorisation module (access.py)."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from oncall.web.api import calls, errors, incidents, schedule, simulate, vendors
+from oncall.web.api.common import CONVERTERS
+
+BLUEPRINTS = (vendors.bp, schedule.bp, incidents.bp, calls.bp, simulate.bp)
+BEARER = {"type": "http", "scheme": "bearer", "description": "an API token of a user"}
+
+
+class OncallApi(Api):
+    ERROR_SCHEMA = errors.ErrorSchema
+
+    def _register_error_handlers(self):
+        self._app.register_error_handler(HTTPException, errors.handle_http_exception)
+
+
+def init_app(app) -> Api:
+    app.config.update(
+        API_TITLE="oncall",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX=errors.PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    for name, converter in CONVERTERS.items():
+        app.url_map.converters[name] = converter
+    api = OncallApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api.spec.components.security_scheme("bearerAuth", BEARER)
+    for converter in CONVERTERS.values():
+        api.register_converter(converter, lambda c: dict(type(c).schema))
+    for bp in BLUEPRINTS:
+        api.register_blueprint(bp)
+    return api
