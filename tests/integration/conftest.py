@@ -8,6 +8,7 @@ from oncall.services.vendors import load_vendor
 from oncall.store.calls import CallStore
 from oncall.store.incidents import IncidentStore
 from oncall.web import create_app
+from tests.helpers.api import authenticate
 from tests.helpers.calls import NIGHT, NO_RETRY, set_time
 
 
@@ -55,3 +56,11 @@ def paged_incident(app, redis_client):
         return store, incident_id, engineer
 
     return make
+
+
+@pytest.fixture
+def api(app, client):
+    """The test client, with the API's test users known by their Bearer tokens
+    (tests.helpers.api.bearer(name))."""
+    authenticate(app)
+    return client
