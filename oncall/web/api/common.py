@@ -36,7 +36,7 @@ def _redis_down(exc):
 
 class VendorId(BaseConverter):
     regex = r"[a-z0-9][a-z0-9-]{0,39}"
-    schema = {"type": "string", "pattern": f"^{regex}$", "maxLength": 40}
+    schema = {"type": "string", "pattern": f"^{regex}$", "maxLength": 40, "examples": ["aidn"]}
 
 
 class IncidentId(BaseConverter):
