@@ -90,7 +90,7 @@ def flatten(messages, path: str = "") -> list[dict]:
         out = []
         for key, value in messages.items():
             name = "" if key == ma.exceptions.SCHEMA else str(key)
-            out += flatten(value, f"{path}.{name}" if path else name)
+            out += flatten(value, f"{path}.{name}" if path and name else name or path)
         return out
     if isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
