@@ -8,6 +8,7 @@ import re
 import pytest
 
 from oncall.cli import main
+from oncall.web.api.simulate import RUNNING
 from tests.helpers.api import bearer
 from tests.helpers.calls import BASE
 from tests.integration.test_api_read import error_of
@@ -62,3 +63,17 @@ def test_simulate_checks_the_vendor(api):
     body = {"vendor": "pindena", "caller": "+4790000123"}
     error_of(api.post("/api/v1/simulate", json=body, headers=LEAD), 403)
     error_of(api.post("/api/v1/simulate", json={**body, "vendor": "nope"}, headers=LEAD), 404)
+
+
+def test_simulations_at_once_are_bounded(api):
+    body = {"vendor": "aidn", "caller": "+4790000123"}
+    held = [RUNNING.acquire(blocking=False) for _ in range(2)]  # two already running
+    try:
+        assert held == [True, True]
+        response = api.post("/api/v1/simulate", json=body, headers=LEAD)
+        error_of(response, 503)
+        assert response.headers["Retry-After"]
+    finally:
+        for _ in held:
+            RUNNING.release()
+    assert api.post("/api/v1/simulate", json=body, headers=LEAD).status_code == 200
