@@ -1,8 +1,8 @@
 """A vendor's policy document as the API shows it: the parsed YAML and a version tag.
 
-Phase 1: the document is the vendor's last good text (oncall.store.lastgood), which has no
-version number, so the tag is a hash of the text. Phase 2 replaces `current_document` by
-`oncall.services.policies.current` (a numbered Version); callers use only PolicyDocument.
+The current version in Redis (oncall.services.policies: the tag is its number). A vendor
+never imported into Redis is still served from its file: then the document is its last good
+text (oncall.store.lastgood), which has no number, so the tag is a hash of the text.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import redis
 
+from oncall.services import policies
 from oncall.store.lastgood import LastGood
 from rotas.yamlsource import load_yaml
 
@@ -24,7 +25,10 @@ class PolicyDocument:
 
 
 def current_document(client: redis.Redis, vendor: str) -> PolicyDocument | None:
-    """The vendor's policy document as loaded now, or None when none is kept."""
+    """The vendor's policy document: its current version, else its last good text, else None."""
+    version = policies.current(client, vendor)
+    if version is not None:
+        return PolicyDocument(vendor, version.document, str(version.number), version.number)
     kept = LastGood(client).get(vendor)
     if kept is None:
         return None

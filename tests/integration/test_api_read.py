@@ -7,6 +7,7 @@ import pendulum
 import pytest
 from openapi_spec_validator import validate
 
+from oncall.services import policies
 from oncall.services.vendors import load_vendor
 from oncall.web.api.errors import CODES
 from rotas.rota import on_duty
@@ -99,7 +100,20 @@ def test_policy_is_the_document_with_its_version_tag(api):
     assert body["document"]["id"] == "aidn" and body["document"]["timezone"] == "Europe/Oslo"
     assert body["document"]["overrides"][0]["person"] == "per"
     assert response.headers["ETag"] == f'"{body["etag"]}"'
-    assert body["version"] is None  # phase 1: no numbered versions yet
+    assert body["version"] is None  # never imported into Redis: served from its file
+
+
+def test_policy_of_a_stored_vendor_is_its_current_version(api, app, redis_client, clock):
+    text = (app.extensions["oncall"].settings.config_dir / "aidn.yaml").read_text()
+    policies.save_text(redis_client, "aidn", text, base=None, author="importer", clock=clock)
+    first = api.get("/api/v1/vendors/aidn/policy", headers=LEAD)
+    assert (first.json["version"], first.headers["ETag"]) == (1, '"1"')
+    assert first.json["document"] == policies.parse_document(text)
+    edited = text.replace("name: Aidn", "name: Aidn AS", 1)
+    policies.save_text(redis_client, "aidn", edited, base=1, author="lead", clock=clock)
+    second = api.get("/api/v1/vendors/aidn/policy", headers=LEAD)
+    assert (second.json["version"], second.headers["ETag"]) == (2, '"2"')
+    assert second.json["document"]["name"] == "Aidn AS"
 
 
 # -- rota, on call, shifts --------------------------------------------------------------------
