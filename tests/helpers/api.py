@@ -1,47 +1,58 @@
-"""Test users of the JSON API, authenticated through the API's one access module
-(oncall.web.api.access.install_user_loader) by a Bearer token of their own.
-
-Phase 2 (users, roles and tokens on main) replaces this by real users and tokens made with
-oncall.services.users; the tests keep using `bearer(name)` headers.
-"""
+"""Test users of the JSON API: real users and API tokens (oncall.services.users) in the
+test's Redis, made by `authenticate(app)`; `bearer(name)` is their Authorization header
+(read when a request is sent, so it can be made at import)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
-from flask import request
+from oncall.services.users import add_user, create_token, disable_user, get_user
+from oncall.store import users as user_store
 
-from oncall.web.api import access
-
-
-@dataclass(frozen=True)
-class ApiUser:
-    username: str
-    name: str
-    roles: dict = field(default_factory=dict)
-    phone: str | None = None
-    disabled: bool = False
-
-
-USERS = {
-    "admin": ApiUser("admin", "Admin", {"*": "admin"}),
-    "lead": ApiUser("lead", "Lena Lead", {"aidn": "lead"}),
-    "engineer": ApiUser("engineer", "Erik Engineer", {"pindena": "engineer"}),
-    "disabled": ApiUser("disabled", "Gone", {"*": "admin"}, disabled=True),
+ROLES = {
+    "admin": {"*": "admin"},
+    "lead": {"aidn": "lead"},
+    "engineer": {"pindena": "engineer"},
+    "disabled": {"*": "admin"},
 }
-TOKENS = {f"test-token-{name}": user for name, user in USERS.items()}
+PASSWORD = "test-password-1234"
+TOKENS: dict[str, str] = {}  # name -> the plain token of the running test
 
 
-def bearer(name: str) -> dict:
-    return {"Authorization": f"Bearer test-token-{name}"}
-
-
-def _user_of_request():
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return TOKENS.get(token) if scheme.lower() == "bearer" else None
+_RECORDS: dict[str, dict] = {}  # name -> the user record add_user wrote (argon2 costs ~0.2 s)
 
 
 def authenticate(app) -> None:
-    """The app's API knows the test users by their tokens (nobody else)."""
-    access.install_user_loader(app, _user_of_request)
+    """The test users and one token each, in the app's Redis (the `disabled` one disabled).
+    Each user is made by add_user once per test process; later tests copy its record."""
+    svc = app.extensions["oncall"]
+    if get_user(svc.redis, "admin") is not None:
+        return  # this test's users exist (schemathesis calls this per example)
+    for name, roles in ROLES.items():
+        if name in _RECORDS:
+            user_store.create_user(svc.redis, name, _RECORDS[name])
+        else:
+            add_user(svc.redis, name, name=name.title(), password=PASSWORD, roles=roles)
+            _RECORDS[name] = user_store.load_user(svc.redis, name)
+        TOKENS[name], _ = create_token(svc.redis, name, name="tests", clock=svc.clock)
+    disable_user(svc.redis, "disabled")
+
+
+class _Bearer(Mapping):
+    def __init__(self, name: str):
+        self.name = name
+
+    def __getitem__(self, key):
+        if key != "Authorization":
+            raise KeyError(key)
+        return f"Bearer {TOKENS.get(self.name, 'no-token-yet')}"
+
+    def __iter__(self):
+        return iter(["Authorization"])
+
+    def __len__(self):
+        return 1
+
+
+def bearer(name: str) -> Mapping:
+    return _Bearer(name)
