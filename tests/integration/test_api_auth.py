@@ -1,0 +1,36 @@
+"""The API's authentication through the sign-in of oncall.web.auth: real users and tokens
+(oncall.services.users), a browser session (CSRF on its writes), a revoked token."""
+
+from __future__ import annotations
+
+from oncall.services.users import list_tokens, revoke_token
+from tests.helpers.api import PASSWORD, authenticate, bearer
+from tests.integration.test_api_read import error_of
+from tests.integration.test_login import Browser
+
+
+def test_a_revoked_token_is_401_at_once(api, redis_client):
+    assert api.get("/api/v1/vendors", headers=bearer("lead")).status_code == 200
+    (token,) = list_tokens(redis_client, "lead")
+    assert revoke_token(redis_client, "lead", token.id)
+    error_of(api.get("/api/v1/vendors", headers=bearer("lead")), 401)
+
+
+def test_a_signed_in_browser_reads_and_its_writes_need_the_csrf_token(app, paged_incident):
+    authenticate(app)
+    _, incident_id, _ = paged_incident("AIDN-2026-556001")
+    browser = Browser(app)
+    assert browser.login("lead", PASSWORD).status_code == 302
+    assert [v["id"] for v in browser.get("/api/v1/vendors").json] == ["aidn"]
+    path = f"/api/v1/incidents/{incident_id}/acknowledge"
+    refused = browser.post(path)
+    assert refused.status_code == 400 and "CSRF" in refused.json["error"]["message"]
+    token = browser.csrf()
+    done = browser.post(path, headers={"X-CSRFToken": token})
+    assert done.status_code == 200 and done.json["incident"]["acknowledged_by"] == "lead"
+
+
+def test_without_a_session_or_token_a_write_is_401_not_a_csrf_error(api, paged_incident):
+    _, incident_id, _ = paged_incident("AIDN-2026-556002")
+    error_of(api.post(f"/api/v1/incidents/{incident_id}/acknowledge"), 401)
+    error_of(api.post("/api/v1/simulate", json={}), 401)
