@@ -28,7 +28,7 @@ class VendorSchema(ma.Schema):
 
 class PolicySchema(ma.Schema):
     vendor = f.String(required=True)
-    version = f.Integer(allow_none=True, required=True)
+    version = f.Integer(required=True)
     etag = f.String(required=True)
     document = f.Dict(required=True)
 
