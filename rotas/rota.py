@@ -130,6 +130,12 @@ def _shift_at(layer: Layer, at, ts: float) -> Shift:
     return Shift(layer.name, layer._member(k), start, end)
 
 
+def rotation_start(layer: Layer):
+    """The instant (UTC) the rotation first puts a member on this layer: its first handoff.
+    From then on the layer always has someone on duty; None for a layer without members."""
+    return layer._boundary(0)[1] if layer.members else None
+
+
 def shifts_between(layer: Layer, start, end) -> list[Shift]:
     """Every shift (rotation or override) that overlaps [start, end), in order, tiling it."""
     out: list[Shift] = []

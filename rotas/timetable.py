@@ -3,6 +3,17 @@
 A severity's decision can only change where something changes: local midnight (holidays,
 closures, weekdays), desk-span and duty-window boundaries, rota handoffs and override edges.
 Evaluating the decision at exactly those instants gives the complete timetable.
+
+Coverage gaps need fewer instants (`gap_points`), by the rule "who, not whether": a handoff or
+an override edge changes WHO is on a layer, never WHETHER someone is, since every override
+names a person and a started rotation always names a member. A duty call is covered while the
+duty window runs and its dial list (every layer's person, then duty.phones) is not empty. So
+the rota can change coverage only
+  - at each layer's first handoff (nobody -> someone), and
+  - at override edges before the first of those, and only without duty.phones: until some
+    layer's rotation has started, an override may be the only person on the dial list.
+Everywhere else the rotations alone keep someone on the dial list, overrides or not. A test
+compares coverage_gaps with the scan over every change point (tests/unit/test_gap_points.py).
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ from datetime import timedelta
 
 from rotas.hours import local_date, local_instant, offset_changes
 from rotas.policy import VendorPolicy
-from rotas.rota import shifts_between
+from rotas.rota import rotation_start, shifts_between
 from rotas.routing import Decision, decide
 
 
@@ -32,6 +43,37 @@ class Gap:
 
 def change_points(policy: VendorPolicy, start, end) -> list:
     """Every instant in [start, end) where some routing input may change, sorted."""
+    points = _calendar_points(policy, start, end)
+    for layer in policy.rota.layers:
+        points.update(s.start for s in shifts_between(layer, start, end))  # overrides too
+    return _within(points, start, end)
+
+
+def gap_points(policy: VendorPolicy, start, end) -> list:
+    """The instants in [start, end) where coverage may change, sorted: change_points without
+    the rota edges that change who is on duty but not whether anyone is (see above)."""
+    points = _calendar_points(policy, start, end)
+    firsts = [at for at in map(rotation_start, policy.rota.layers) if at is not None]
+    points.update(firsts)
+    if not policy.duty_phones:
+        staffed = min(firsts, default=None)  # from here on, some rotation names someone
+        before = float("inf") if staffed is None else staffed.timestamp()
+        for layer in policy.rota.layers:
+            for o in layer.overrides:
+                if o.start.timestamp() < before:
+                    points.update((o.start, o.end))
+    return _within(points, start, end)
+
+
+def _within(points: set, start, end) -> list:
+    """The points in [start, end), sorted (compared as epoch seconds: ten times quicker)."""
+    lo, hi = start.timestamp(), end.timestamp()
+    return [p for ts, p in sorted((p.timestamp(), p) for p in points) if lo <= ts < hi]
+
+
+def _calendar_points(policy: VendorPolicy, start, end) -> set:
+    """`start`, local midnights, desk-span and duty-window edges (and DST instants) from the
+    local date of `start` to that of `end`."""
     points, cal = {start}, policy.calendar
     d, last = local_date(cal.local(start)), local_date(cal.local(end))
     while d <= last:
@@ -46,15 +88,14 @@ def change_points(policy: VendorPolicy, start, end) -> list:
                 for s in spans:
                     points.update(local_instant(cal.tz, d, m, 0) for m in (s.start, s.end))
         d += timedelta(days=1)
-    for layer in policy.rota.layers:
-        points.update(s.start for s in shifts_between(layer, start, end))  # overrides too
-    return sorted(p for p in points if start <= p < end)
+    return points
 
 
 def timetable(policy: VendorPolicy, severity_id: str, start, end, points=None) -> list[Change]:
     """Each instant in [start, end) where the route, the dial list or the coverage changes
-    (the first entry is the routing at `start`). `points`: change_points(policy, start, end)
-    when the caller has them already (they are the same for every severity)."""
+    (the first entry is the routing at `start`). `points`: the instants to decide at, when
+    the caller has them already (the same for every severity); change_points by default
+    (gap_points gives every change of coverage, not every change of the dial list)."""
     out: list[Change] = []
     for at in change_points(policy, start, end) if points is None else points:
         decision = decide(policy, severity_id, at, with_deadline=False)
@@ -69,21 +110,37 @@ def _key(d: Decision) -> tuple:
     return d.route, d.dial, d.covered
 
 
-def coverage_gaps(policy: VendorPolicy, start, end) -> list[Gap]:
-    """Periods in [start, end) when a severity that should reach a human reaches nobody."""
+def coverage_gaps(policy: VendorPolicy, start, end, points=None) -> list[Gap]:
+    """Periods in [start, end) when a severity that should reach a human reaches nobody.
+    `points`: the instants to decide at (default gap_points; change_points gives the same).
+
+    Whether a call is covered depends on its severity only through the severity's two routes
+    (desk open, desk closed), so severities routed alike share one scan; each gap is then
+    explained in its own severity's words."""
     gaps: list[Gap] = []
-    points = None
+    scanned: dict[tuple[str, str], list[tuple]] = {}
     for sev in policy.severities:
-        if sev.open.route == "written" and sev.closed.route == "written":
+        routes = (sev.open.route, sev.closed.route)
+        if routes == ("written", "written"):
             continue
-        points = change_points(policy, start, end) if points is None else points
-        changes = timetable(policy, sev.id, start, end, points)
-        for change, nxt in zip(changes, [*changes[1:], None], strict=True):
-            if change.decision.covered:
-                continue
-            until = nxt.at if nxt else policy.calendar.local(end)
-            if gaps and gaps[-1].severity == sev.id and gaps[-1].end == change.at:
-                gaps[-1] = Gap(sev.id, gaps[-1].start, until, gaps[-1].reason)
-            else:
-                gaps.append(Gap(sev.id, change.at, until, change.decision.reason))
+        if routes not in scanned:
+            points = gap_points(policy, start, end) if points is None else points
+            scanned[routes] = _uncovered(policy, sev.id, start, end, points)
+        for a, b in scanned[routes]:
+            reason = decide(policy, sev.id, a, with_deadline=False).reason
+            gaps.append(Gap(sev.id, a, b, reason))
     return gaps
+
+
+def _uncovered(policy: VendorPolicy, severity_id: str, start, end, points) -> list[tuple]:
+    """The periods (vendor-local start, end) in [start, end) when the severity reaches nobody."""
+    periods, since = [], None
+    for change in timetable(policy, severity_id, start, end, points):
+        if not change.decision.covered and since is None:
+            since = change.at
+        elif change.decision.covered and since is not None:
+            periods.append((since, change.at))
+            since = None
+    if since is not None:
+        periods.append((since, policy.calendar.local(end)))
+    return periods
