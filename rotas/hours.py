@@ -186,17 +186,21 @@ def local_instant(tz: str, day, minute: int, fold: int = 1) -> pendulum.DateTime
 
 def offset_changes(tz: str, day) -> list[pendulum.DateTime]:
     """The instants (UTC) on local date `day` when the UTC offset changes (DST)."""
-    start, end = local_instant(tz, day, 0), local_instant(tz, day, 1440)
+    start = int(local_instant(tz, day, 0).timestamp())
+    end = int(local_instant(tz, day, 1440).timestamp())
     zone_ = zone(tz)
-    if start.astimezone(zone_).utcoffset() == end.astimezone(zone_).utcoffset():
+
+    def offset(ts: int):  # stdlib arithmetic on epoch seconds: this runs for every day
+        return datetime.fromtimestamp(ts, zone_).utcoffset()
+
+    if offset(start) == offset(end):
         return []
-    out, t = [], start
-    step = timedelta(minutes=15)
-    while t < end:
-        if t.astimezone(zone_).utcoffset() != (t + step).astimezone(zone_).utcoffset():
-            out.append(t + step)  # zones change offset on quarter hours
-        t += step
-    return out
+    step = 15 * 60  # zones change offset on quarter hours
+    return [
+        pendulum.from_timestamp(t + step)
+        for t in range(start, end, step)
+        if offset(t) != offset(t + step)
+    ]
 
 
 @lru_cache(maxsize=64)
