@@ -81,6 +81,26 @@ def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = 
     )
 
 
+def is_covered(policy: VendorPolicy, severity_id: str, at) -> bool:
+    """decide(policy, severity_id, at).covered, without building the decision (a coverage
+    scan asks at every change point of a year): written is covered; the desk when it has a
+    phone; the duty rota inside its window when someone or a duty phone is on the dial list."""
+    sev = policy.severity(severity_id)
+    if sev is None:
+        raise KeyError(severity_id)
+    calendar = policy.calendar
+    t = calendar.local(at)
+    day, minute = local_date(t), minute_of_day(t)
+    rule = sev.open if contains(calendar.desk_day(day), minute) is not None else sev.closed
+    if rule.route == "written":
+        return True
+    if rule.route == "desk":
+        return bool(policy.desk_phones)
+    if contains(calendar.duty_day(day), minute) is None:
+        return False
+    return bool(policy.duty_phones) or any(s.person for s in on_duty(policy.rota, t))
+
+
 def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, day, minute: int):
     """(route, dial, explanation, shifts on duty, covered)."""
     name = sev.text("label", "en")

@@ -24,7 +24,7 @@ from datetime import timedelta
 from rotas.hours import local_date, local_instant, offset_changes
 from rotas.policy import VendorPolicy
 from rotas.rota import rotation_start, shifts_between
-from rotas.routing import Decision, decide
+from rotas.routing import Decision, decide, is_covered
 
 
 @dataclass(frozen=True)
@@ -125,22 +125,25 @@ def coverage_gaps(policy: VendorPolicy, start, end, points=None) -> list[Gap]:
             continue
         if routes not in scanned:
             points = gap_points(policy, start, end) if points is None else points
-            scanned[routes] = _uncovered(policy, sev.id, start, end, points)
+            scanned[routes] = _uncovered(policy, sev.id, points, end)
         for a, b in scanned[routes]:
             reason = decide(policy, sev.id, a, with_deadline=False).reason
             gaps.append(Gap(sev.id, a, b, reason))
     return gaps
 
 
-def _uncovered(policy: VendorPolicy, severity_id: str, start, end, points) -> list[tuple]:
-    """The periods (vendor-local start, end) in [start, end) when the severity reaches nobody."""
+def _uncovered(policy: VendorPolicy, severity_id: str, points, end) -> list[tuple]:
+    """The periods (vendor-local start, end) before `end` when the severity reaches nobody,
+    from whether it is covered at each of `points` (sorted, the first the start)."""
     periods, since = [], None
-    for change in timetable(policy, severity_id, start, end, points):
-        if not change.decision.covered and since is None:
-            since = change.at
-        elif change.decision.covered and since is not None:
-            periods.append((since, change.at))
+    for at in points:
+        covered = is_covered(policy, severity_id, at)
+        if not covered and since is None:
+            since = at
+        elif covered and since is not None:
+            periods.append((since, at))
             since = None
     if since is not None:
-        periods.append((since, policy.calendar.local(end)))
-    return periods
+        periods.append((since, end))
+    local = policy.calendar.local
+    return [(local(a), local(b)) for a, b in periods]
