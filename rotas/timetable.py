@@ -12,8 +12,9 @@ the rota can change coverage only
   - at each layer's first handoff (nobody -> someone), and
   - at override edges before the first of those, and only without duty.phones: until some
     layer's rotation has started, an override may be the only person on the dial list.
-Everywhere else the rotations alone keep someone on the dial list, overrides or not. A test
-compares coverage_gaps with the scan over every change point (tests/unit/test_gap_points.py).
+Everywhere else the rotations alone keep someone on the dial list, overrides or not.
+coverage_gaps asks only whether a call is covered at those instants (routing.is_covered), and
+tests/unit/test_gap_points.py compares it with deciding at every change point.
 """
 
 from __future__ import annotations
