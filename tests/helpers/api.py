@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from oncall.services.users import add_user, create_token, disable_user, get_user
 from oncall.store import users as user_store
+from oncall.web.api.errors import CODES
 
 ROLES = {
     "admin": {"*": "admin"},
@@ -56,3 +57,14 @@ class _Bearer(Mapping):
 
 def bearer(name: str) -> Mapping:
     return _Bearer(name)
+
+
+def error_of(response, status: int) -> dict:
+    """The error body, checked to be in the one shape."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    error = response.json["error"]
+    assert set(error) == {"status", "code", "message", "details"}
+    assert (error["status"], error["code"]) == (status, CODES[status])
+    assert error["message"]
+    return error

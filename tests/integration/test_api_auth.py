@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from oncall.services.users import list_tokens, revoke_token
-from tests.helpers.api import PASSWORD, authenticate, bearer
-from tests.integration.test_api_read import error_of
-from tests.integration.test_login import Browser
+from tests.helpers.api import PASSWORD, authenticate, bearer, error_of
+from tests.helpers.browser import Browser
 
 
 def test_a_revoked_token_is_401_at_once(api, redis_client):

@@ -9,8 +9,7 @@ import pytest
 
 from oncall.services.simulator import Simulator
 from oncall.store import keys
-from tests.helpers.api import bearer
-from tests.integration.test_api_read import error_of
+from tests.helpers.api import bearer, error_of
 
 ADMIN, LEAD, ENGINEER = bearer("admin"), bearer("lead"), bearer("engineer")
 AIDN_NUMBER = "+4721000011"

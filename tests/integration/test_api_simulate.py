@@ -9,9 +9,8 @@ import pytest
 
 from oncall.cli import main
 from oncall.web.api.simulate import RUNNING
-from tests.helpers.api import bearer
+from tests.helpers.api import bearer, error_of
 from tests.helpers.calls import BASE
-from tests.integration.test_api_read import error_of
 
 LEAD = bearer("lead")
 # Call sids, dial legs and recordings are random per run: compared as placeholders.

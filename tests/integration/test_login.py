@@ -4,7 +4,6 @@ sessions that end when the user is disabled, Bearer tokens, and the login audit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -13,10 +12,9 @@ from flask import jsonify
 
 from oncall.services import users
 from oncall.web import auth, create_app
+from tests.helpers.browser import TOKEN_FIELD, Browser
 
-BASE = "https://oncall.example.com"  # the settings fixture's PUBLIC_BASE_URL (https)
 PASSWORD = "correct horse battery"
-TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -35,39 +33,6 @@ def app(settings, clock, redis_client):
 @pytest.fixture
 def ann(redis_client):
     return users.add_user(redis_client, "ann", name="Ann", password=PASSWORD, roles={"*": "admin"})
-
-
-class Browser:
-    """The test client over https, sending a Referer as a browser does (Flask-WTF's strict
-    https check), from one client address."""
-
-    def __init__(self, app, address="10.0.0.1"):
-        self.client = app.test_client()
-        self.address = address
-
-    def get(self, path, **kw):
-        return self.client.get(path, base_url=BASE, environ_base=self._env(), **kw)
-
-    def post(self, path, data=None, **kw):
-        headers = {"Referer": f"{BASE}/login"} | kw.pop("headers", {})
-        return self.client.post(
-            path, base_url=BASE, data=data, headers=headers, environ_base=self._env(), **kw
-        )
-
-    def csrf(self, path="/login") -> str:
-        return TOKEN_FIELD.search(self.get(path).get_data(as_text=True))[1]
-
-    def login(self, username, password, *, token=True):
-        data = {"username": username, "password": password}
-        if token:
-            data["csrf_token"] = self.csrf()
-        return self.post("/login", data)
-
-    def whoami(self, **kw):
-        return self.get("/test-whoami", **kw).get_json()["user"]
-
-    def _env(self):
-        return {"REMOTE_ADDR": self.address}
 
 
 def body(response) -> str:
