@@ -48,6 +48,8 @@ PATH_SAMPLES = {
     "username": "lead",
     "token_id": "0" * 12,
     "feed_id": "0" * 8,
+    "number": "1",
+    "override_id": "0" * 12,
 }
 
 

@@ -7,10 +7,22 @@ from __future__ import annotations
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from oncall.web.api import calls, errors, incidents, schedule, simulate, vendors
+from oncall.web.api import (
+    calls,
+    errors,
+    history,
+    incidents,
+    overrides,
+    policy,
+    schedule,
+    simulate,
+    vendors,
+)
 from oncall.web.api.common import CONVERTERS
 
 BLUEPRINTS = (vendors.bp, schedule.bp, incidents.bp, calls.bp, simulate.bp)
+POLICY_BLUEPRINTS = (policy.bp, history.bp, overrides.bp)  # writes: policy, history, overrides
+CONVERTERS = {**CONVERTERS, **overrides.CONVERTERS}
 BEARER = {"type": "http", "scheme": "bearer", "description": "an API token of a user"}
 
 
@@ -35,6 +47,6 @@ def init_app(app) -> Api:
     api.spec.components.security_scheme("bearerAuth", BEARER)
     for converter in CONVERTERS.values():
         api.register_converter(converter, lambda c: dict(type(c).schema))
-    for bp in BLUEPRINTS:
+    for bp in BLUEPRINTS + POLICY_BLUEPRINTS:
         api.register_blueprint(bp)
     return api
