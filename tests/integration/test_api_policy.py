@@ -128,6 +128,18 @@ def test_an_invalid_document_is_422_by_field_path_and_saves_nothing(api, redis_c
     assert current_number(redis_client) == 1
 
 
+@pytest.mark.parametrize("depth", [500, 5000, 20_000])
+def test_a_body_nested_too_deeply_is_400_not_500(api, redis_client, depth):
+    body = '{"a":' * depth + "1" + "}" * depth
+    response = api.put(POLICY, data=body, content_type="application/json",
+                       headers={**LEAD, "If-Match": '"1"'})  # fmt: skip
+    assert "nested too deeply" in error_of(response, 400)["message"]
+    unbalanced = api.post("/api/v1/simulate", data="[" * depth, headers=LEAD,
+                          content_type="application/json")  # fmt: skip
+    error_of(unbalanced, 400)
+    assert current_number(redis_client) == 1
+
+
 def test_roles_an_engineer_cannot_put_and_a_lead_of_aidn_cannot_put_pindena(api, redis_client):
     document, etag = read(api)
     error_of(put(api, renamed(document, "x"), etag, headers=ENGINEER), 403)

@@ -8,6 +8,7 @@ import logging
 import marshmallow as ma
 import pendulum
 import redis
+from flask import request
 from flask_smorest import Blueprint, abort
 from werkzeug.routing import BaseConverter
 
@@ -26,7 +27,15 @@ def blueprint(name: str, description: str) -> Blueprint:
     bp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
     bp.before_request(access.require_user)
     bp.register_error_handler(redis.RedisError, _redis_down)
+    bp.register_error_handler(RecursionError, _too_deep)
     return bp
+
+
+def _too_deep(_exc):
+    """A body nested past Python's recursion limit (json.loads, or what walks the document)
+    is bad input, not a server error."""
+    log.info("api: %s %s: a body nested too deeply", request.method, request.path)
+    return error_body(400, "the JSON body is nested too deeply"), 400
 
 
 def _redis_down(exc):
