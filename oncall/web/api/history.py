@@ -86,6 +86,7 @@ def get_version(vendor: str, number: int):
 
 @bp.route("/vendors/<vendor_id:vendor>/history/<int:number>/restore", methods=["POST"])
 @writes.if_match(required=True)
+@writes.documented(bp, 400, 403, 409, 422, 428)
 @bp.response(200, writes.SavedSchema, headers={"ETag": writes.ETAG_HEADER})
 def restore_version(vendor: str, number: int):
     """Version `number` again, saved as a new version (history is never rewritten)."""

@@ -106,6 +106,7 @@ def list_overrides(vendor: str):
 
 @bp.route("/vendors/<vendor_id:vendor>/overrides", methods=["POST"])
 @writes.if_match(required=False)
+@writes.documented(bp, 400, 403, 409, 422)
 @bp.arguments(OverrideArgs)
 @bp.response(201, OverrideCreatedSchema, headers={"ETag": writes.ETAG_HEADER})
 def create_override(args: dict, vendor: str):
@@ -135,6 +136,7 @@ def create_override(args: dict, vendor: str):
 
 @bp.route("/vendors/<vendor_id:vendor>/overrides/<override_id:override_id>", methods=["DELETE"])
 @writes.if_match(required=False)
+@writes.documented(bp, 400, 403, 409)
 @bp.response(200, writes.SavedSchema, headers={"ETag": writes.ETAG_HEADER})
 def delete_override(vendor: str, override_id: str):
     """Remove the override with this id (a new version)."""

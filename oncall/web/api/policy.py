@@ -46,6 +46,7 @@ class SummaryArgs(ma.Schema):
 
 @bp.route("/vendors/<vendor_id:vendor>/policy", methods=["PUT"])
 @writes.if_match(required=True)
+@writes.documented(bp, 400, 403, 409, 422, 428)
 @bp.arguments(SummaryArgs, location="query")
 @bp.arguments(DocumentBody, description="the whole policy document (a JSON object)")
 @bp.response(200, writes.SavedSchema, headers={"ETag": writes.ETAG_HEADER})

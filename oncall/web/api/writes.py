@@ -19,6 +19,7 @@ from flask_smorest import abort
 from marshmallow import fields as f
 
 from oncall.services.policies import Conflict, Invalid, Saved
+from oncall.web.api import errors
 from oncall.web.api.common import iso
 
 ETAG = re.compile(r'"([1-9][0-9]{0,11})"')
@@ -37,6 +38,27 @@ def if_match_parameter(required: bool) -> dict:
         "description": f'the ETag of the version the change is based on, like "3" ({need})',
         "schema": {"type": "string", "pattern": ETAG_PATTERN, "examples": ['"1"']},
     }
+
+
+WHY = {
+    400: "a malformed If-Match (not one quoted version number)",
+    403: "the user may not make this change (role, vendor, or an engineer's override rules)",
+    409: "the vendor changed since the version named in If-Match: nothing saved; details and "
+    "the ETag header name the current version",
+    422: "the document (or override) has errors, each by field path: nothing saved",
+    428: "If-Match missing",
+}
+
+
+def documented(bp, *statuses: int):
+    """Documents a write's error statuses (the one error shape) beside the default."""
+
+    def decorator(view):
+        for status in reversed(statuses):
+            view = bp.alt_response(status, schema=errors.ErrorSchema, description=WHY[status])(view)
+        return view
+
+    return decorator
 
 
 def if_match(*, required: bool):
