@@ -251,3 +251,17 @@ def test_restore_is_a_new_version_and_needs_the_current_etag(api, redis_client, 
     assert response.json["summary"] == "restored version 1"
     assert read(api) == (three_versions, '"4"')
     assert [v.number for v in policies.history(redis_client, "aidn")] == [4, 3, 2, 1]
+
+
+def test_the_document_states_each_writes_statuses_and_if_match(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    put_policy = paths["/api/v1/vendors/{vendor}/policy"]["put"]
+    assert {"200", "400", "403", "409", "422", "428"} <= set(put_policy["responses"])
+    assert "ETag" in put_policy["responses"]["409"]["headers"]
+    if_match = {p["name"]: p for p in put_policy["parameters"]}["If-Match"]
+    assert if_match["in"] == "header" and if_match["required"] is True
+    restore = paths["/api/v1/vendors/{vendor}/history/{number}/restore"]["post"]
+    assert {"409", "428"} <= set(restore["responses"])
+    create = paths["/api/v1/vendors/{vendor}/overrides"]["post"]
+    assert "201" in create["responses"]
+    assert {p["name"]: p for p in create["parameters"]}["If-Match"]["required"] is False

@@ -24,6 +24,7 @@ from oncall.web.api.common import iso
 
 ETAG = re.compile(r'"([1-9][0-9]{0,11})"')
 ETAG_PATTERN = '^"[1-9][0-9]{0,11}"$'  # the same, as the document states it
+CURRENT_ETAG = {"description": "the current version's tag", "schema": {"type": "string"}}
 ETAG_HEADER = {"description": "the new version's tag (the If-Match of a later write)",
                "schema": {"type": "string"}}  # fmt: skip
 
@@ -55,7 +56,11 @@ def documented(bp, *statuses: int):
 
     def decorator(view):
         for status in reversed(statuses):
-            view = bp.alt_response(status, schema=errors.ErrorSchema, description=WHY[status])(view)
+            headers = {"ETag": CURRENT_ETAG} if status == 409 else None
+            document = bp.alt_response(
+                status, schema=errors.ErrorSchema, description=WHY[status], headers=headers
+            )
+            view = document(view)
         return view
 
     return decorator
