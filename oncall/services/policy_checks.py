@@ -88,19 +88,41 @@ def _claimed(i: int, number: str, owner: str) -> FieldProblem:
     )
 
 
+GAPS_LISTED_PER_SEVERITY = 5  # a nightly gap is 365 gaps a year: the rest are counted
+
+
 def gap_warnings(policy: VendorPolicy, now) -> list[FieldProblem]:
-    """Coverage gaps in the next 12 months from the start of today (vendor time)."""
-    begin = pendulum.instance(now).in_timezone(policy.tz).start_of("day")
+    """Coverage gaps in the next 12 months from `now` (vendor time): the first few of each
+    severity, then one warning counting the others (`oncall check` lists every one)."""
+    begin = pendulum.instance(now).in_timezone(policy.tz)
     index = {s.id: i for i, s in enumerate(policy.severities)}
-    return [
-        FieldProblem(
-            f"severities[{index.get(g.severity, 0)}]",
-            f"coverage gap: {g.severity} reaches nobody from {_stamp(g.start)} "
-            f"to {_stamp(g.end)}: {g.reason}",
-            "warning",
-        )
-        for g in coverage_gaps(policy, begin, begin.add(months=COVERAGE_MONTHS))
-    ]
+    by_severity: dict[str, list] = {}
+    for g in coverage_gaps(policy, begin, begin.add(months=COVERAGE_MONTHS)):
+        by_severity.setdefault(g.severity, []).append(g)
+    warnings = []
+    for severity, gaps in by_severity.items():
+        path = f"severities[{index.get(severity, 0)}]"
+        warnings += [
+            FieldProblem(
+                path,
+                f"coverage gap: {g.severity} reaches nobody from {_stamp(g.start)} "
+                f"to {_stamp(g.end)}: {g.reason}",
+                "warning",
+            )
+            for g in gaps[:GAPS_LISTED_PER_SEVERITY]
+        ]
+        if len(gaps) > GAPS_LISTED_PER_SEVERITY:
+            more = len(gaps) - GAPS_LISTED_PER_SEVERITY
+            warnings.append(
+                FieldProblem(
+                    path,
+                    f"coverage gap: {severity} has {more} more gap(s) in the next "
+                    f"{COVERAGE_MONTHS} months, until {_stamp(gaps[-1].end)} "
+                    f"(python -m oncall check lists them all)",
+                    "warning",
+                )
+            )
+    return warnings
 
 
 def _stamp(at) -> str:

@@ -113,3 +113,16 @@ def test_an_inbound_number_of_another_vendor_is_an_error(redis_client, clock):
     assert [p.path for p in caught.value.problems] == ["inbound[0]"]
     assert "inbound number of aidn" in caught.value.problems[0].message
     assert "21000011" not in caught.value.problems[0].message.replace(" ", "")
+
+
+def test_a_nightly_gap_is_listed_a_few_times_then_counted_not_365_times(redis_client, clock):
+    nightly = AIDN.replace("  hours: when-desk-closed", '  hours:\n    mon-sun: "16:00-24:00"')
+    saved = save(redis_client, clock, nightly)
+    gaps = [w for w in saved.warnings if w.message.startswith("coverage gap")]
+    for path in ("severities[0]", "severities[1]"):  # a and b page; c and the rest are written
+        mine = [w for w in gaps if w.path == path]
+        assert len(mine) == 6, [str(w) for w in mine]
+        assert "more gap(s) in the next 12 months" in mine[-1].message
+        assert "python -m oncall check lists them all" in mine[-1].message
+    assert all(w.level == "warning" for w in saved.warnings)
+    assert policies.current(redis_client, "aidn").number == 1  # gaps never stop a save
