@@ -217,6 +217,25 @@ class LivePolicies:
         return dict(self.numbers)
 
 
+def served_policies(config_dir: Path, client: redis.Redis) -> dict[str, VendorPolicy]:
+    """What a process starting now would serve, without writing anything: each stored
+    vendor's current version (a differing or broken file is not applied), and the files of
+    vendors the store does not hold yet (start-up imports them). Redis down: the files.
+    The production start-up gate judges these (oncall/services/startup.py)."""
+    files = load_registry(config_dir).policies
+    try:
+        numbers = stored.current_numbers(client)
+        records = stored.load_versions(client, numbers)
+    except REDIS_DOWN:
+        return files
+    served = {vendor: policy for vendor, policy in files.items() if vendor not in numbers}
+    for vendor, record in sorted(records.items()):
+        policy, _ = parse(record["text"], live_source(vendor, numbers[vendor]), vendor)
+        if policy is not None:
+            served[vendor] = policy
+    return served
+
+
 def _left_out(path: Path, why: str) -> str:
     return (
         f"vendor {path.stem}: {path} {why} and the store has no version of it: it is left "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import redis
 
 from config.settings import Settings, production_problems
+from oncall.services.live import served_policies
 from oncall.services.vendors import load_registry
 from oncall.store.redisconn import connect, persistence_problem
 from rotas.policy import VendorPolicy
@@ -49,12 +50,16 @@ def refusal(settings: Settings, client: redis.Redis | None, vendors) -> str | No
 
 def check(settings: Settings) -> str | None:
     """The refusal for a process that has not built its services yet (gunicorn's master,
-    the worker's supervisor): connects to REDIS_URL and reads the vendor files."""
+    the worker's supervisor): connects to REDIS_URL and judges what the processes will
+    serve: the store's current versions, and the files of vendors not stored yet (only the
+    files without a REDIS_URL or with Redis down)."""
     if not settings.production:
         return None
     client = connect(settings) if settings.redis_url else None
     try:
-        return refusal(settings, client, load_registry(settings.config_dir).policies)
+        if client is None:
+            return refusal(settings, None, load_registry(settings.config_dir).policies)
+        return refusal(settings, client, served_policies(settings.config_dir, client))
     finally:
         if client is not None:
             client.close()

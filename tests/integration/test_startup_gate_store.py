@@ -1,0 +1,61 @@
+"""The production start-up gate judges what the process will serve: the policy store's
+current versions (the store is the truth once a vendor is imported), not the vendor files.
+gunicorn's master and the worker's supervisor run `startup.check` before anything is built."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+from config.settings import Settings
+from oncall.services import policies, startup
+from oncall.store.redisconn import url_of
+from tests.helpers.stack import ROOT
+
+READY = {
+    "ONCALL_ENV": "production",
+    "PUBLIC_BASE_URL": "https://oncall.example.com",
+    "SECRET_KEY": "s3cret",
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": "token",
+}
+SENDER = 'inbound: ["+47 21 00 00 11"]'
+
+
+def _prod(redis_client, config_dir):
+    env = {**READY, "REDIS_URL": url_of(redis_client)}
+    return dataclasses.replace(Settings.from_env(env), config_dir=config_dir)
+
+
+def _vendors(tmp_path):
+    folder = tmp_path / "vendors"
+    shutil.copytree(ROOT / "config" / "vendors", folder)
+    return folder
+
+
+def _save(redis_client, clock, text, base=None):
+    return policies.save_text(
+        redis_client, "aidn", text, base=base, author="kari", clock=clock, gaps=False
+    )
+
+
+def test_a_stored_version_without_a_sender_refuses_though_the_file_has_one(
+    redis_client, clock, tmp_path
+):
+    folder = _vendors(tmp_path)
+    text = (folder / "aidn.yaml").read_text()
+    assert SENDER in text
+    _save(redis_client, clock, text)
+    _save(redis_client, clock, text.replace(SENDER, "inbound: []"), base=1)  # what serves
+    refusal = startup.check(_prod(redis_client, folder))
+    assert refusal is not None and "no sender number" in refusal and "aidn" in refusal
+
+
+def test_a_file_broken_after_the_import_does_not_refuse_when_the_store_holds_the_vendor(
+    redis_client, clock, tmp_path
+):
+    folder = _vendors(tmp_path)
+    _save(redis_client, clock, (folder / "aidn.yaml").read_text())
+    text = (folder / "aidn.yaml").read_text()
+    (folder / "aidn.yaml").write_text(text.replace(SENDER, "inbound: []"))  # not applied
+    assert startup.check(_prod(redis_client, folder)) is None
