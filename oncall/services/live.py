@@ -8,7 +8,8 @@ current version is parsed. Redis down at start-up: the files are served, as befo
 
 `refresh()` runs before every web request and every job: one GET of the store's generation
 counter; when it moved, the current version numbers are read and only vendors whose number
-changed are parsed again (a vendor no longer stored is dropped). New policy objects carry
+changed are parsed again (a vendor no longer stored, which only a Redis that lost its data
+does, keeps serving what was loaded). New policy objects carry
 new calendars, so the old version's memoised answers go with the old objects. It never
 raises: with Redis down, what is loaded keeps serving (logged once).
 """
@@ -190,9 +191,16 @@ class LivePolicies:
         numbers = stored.current_numbers(self.client)
         registry = Registry({})
         followed = []
-        for vendor in [v for v in self.numbers if v not in numbers]:  # no longer stored
-            del self.numbers[vendor], self.items[vendor]
-            followed.append(f"{vendor} removed")
+        lost = [v for v in self.numbers if v not in numbers]
+        for vendor in lost:  # nothing deletes a vendor: the store lost its data
+            del self.numbers[vendor]  # what is loaded keeps serving until it is stored again
+        if lost:
+            log.error(
+                "vendor config: %s no longer in the policy store (Redis lost its data?): "
+                "serving the versions loaded; a restart or `python -m oncall import` stores "
+                "the files again",
+                ", ".join(sorted(lost)),
+            )
         for vendor, number in numbers.items():
             if self.numbers.get(vendor) == number:
                 continue

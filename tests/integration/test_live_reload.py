@@ -189,3 +189,22 @@ def test_processes_starting_together_import_each_vendor_once(settings, redis_cli
         assert svc.config_errors == 0 and set(svc.live.versions().values()) == {1}
         assert sorted(svc.vendors) == ["aidn", "amido", "itsl", "kommune-ikt", "pindena"]
     assert policies.generation(redis_client) == 5  # five saves, none twice
+
+
+def test_a_store_that_lost_its_data_does_not_silence_the_vendors_loaded(
+    build, redis_client, caplog
+):
+    """Redis restarted without its data (no AOF, a failover to an empty replica, FLUSHALL):
+    the generation falls back and no vendor is stored. Every process keeps serving what it
+    loaded (one ERROR line each), never drops every vendor to the fallback."""
+    svc = build()
+    aidn = svc.vendors["aidn"]
+    redis_client.flushdb()
+    with caplog.at_level(logging.ERROR, logger="oncall.vendors"):
+        svc.refresh()
+    assert svc.by_number.get(AIDN_IN) is aidn  # a call to aidn still reaches aidn's rota
+    assert sorted(svc.vendors) == ["aidn", "amido", "itsl", "kommune-ikt", "pindena"]
+    lost = [r.getMessage() for r in caplog.records if "no longer in the policy" in r.getMessage()]
+    assert len(lost) == 1 and "aidn" in lost[0], lost
+    build()  # a process starting now imports the files again
+    assert svc.refresh() is True and svc.live.versions()["aidn"] == 1
