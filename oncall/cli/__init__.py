@@ -36,13 +36,20 @@ def main(argv: list[str] | None = None) -> int:
         command = args.command if args.command != "rota" else "rota_show"
         return COMMANDS[command](args, settings)
     except UsageError as exc:
-        print(f"oncall: error: {exc}", file=sys.stderr)
+        print(f"oncall: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except ConfigError as exc:
         print(f"oncall: error: invalid config:\n{exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+
+
+def one_line(text: str) -> str:
+    """`text` with every control or line-breaking character escaped (`\\r`, `\\x1b`,
+    `\\u2028`): an argument echoed in an error never breaks the one line nor drives the
+    terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 COMMANDS = {

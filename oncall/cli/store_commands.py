@@ -27,7 +27,7 @@ from rotas.phone import mask
 
 
 def cmd_import(args, settings: Settings) -> int:
-    files = [Path(f) for f in args.files] or vendor_files(settings.config_dir)
+    files = [_path(f, "file") for f in args.files] or vendor_files(settings.config_dir)
     if not files:
         raise UsageError(f"no vendor configs in {settings.config_dir}")
     author = _author(args.author)
@@ -100,7 +100,7 @@ def cmd_export(args, settings: Settings) -> int:
             raise UsageError("give --vendor ID to print one policy, or --dir DIR to write them")
         print(policies.current(client, vendors[0]).text, end="")
         return 0
-    folder = Path(args.dir)
+    folder = _path(args.dir, "--dir")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -150,6 +150,14 @@ def _stored(client, vendor: str) -> Version:
         stored = policies.vendor_ids(client)
         raise UsageError(f"no stored policy for {vendor!r} (stored: {_names(stored)})")
     return latest
+
+
+def _path(given: str, what: str) -> Path:
+    """A path from the command line; one the OS cannot name (a NUL character) is a usage
+    error, not a traceback."""
+    if "\x00" in given:
+        raise UsageError(f"{what} {given!r}: a path cannot contain a NUL character")
+    return Path(given)
 
 
 def _names(vendors: list[str]) -> str:
