@@ -1,10 +1,13 @@
 """`python -m oncall ...`: one function per subcommand; `main` runs one and turns bad input
-into exit status 2 with one line (oncall/cli/args.py)."""
+into exit status 2 with one line (oncall/cli/args.py), and a Redis that does not answer into
+exit status 1 with one line."""
 
 from __future__ import annotations
 
 import logging
 import sys
+
+import redis
 
 from config.settings import Settings
 from oncall import logs
@@ -43,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except (redis.ConnectionError, redis.TimeoutError) as exc:  # the command could not finish
+        print(
+            f"oncall: error: Redis unavailable ({type(exc).__name__}); the command stopped "
+            "there: is Redis running, and REDIS_URL right?",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def one_line(text: str) -> str:
