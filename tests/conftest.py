@@ -26,7 +26,7 @@ from oncall import masking
 from oncall.cli.simulator import signed_post as _signed_post
 from oncall.clock import FrozenClock
 from oncall.store.redisconn import start_embedded
-from tests.helpers import AUTH_TOKEN, LOG_FORMAT, TEST_REDIS_ENV, full_numbers
+from tests.helpers import AUTH_TOKEN, LOG_FORMAT, TEST_REDIS_ENV, full_numbers, secrets_in
 
 # In-process code (the CLI, Settings.from_env) and subprocesses inherit this: a test that
 # needs Redis there sets REDIS_URL to its own (url_of(redis_client)); nothing reaches the
@@ -151,14 +151,15 @@ class _LogScan(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         text = self.format(record)
-        if full_numbers(text):
+        if full_numbers(text) or secrets_in(text):
             self.leaks.append(text)
 
 
 @pytest.fixture(autouse=True)
 def no_full_number_in_logs():
     """Every test: every log record of this process at INFO and above (as the services log),
-    formatted with its traceback, must show no full phone number. The masking is installed as
+    formatted with its traceback, must show no full phone number and no secret (an API or
+    feed token, a password hash, a test password: tests.helpers.SECRET). The masking is installed as
     each process entry point installs it."""
     root = logging.getLogger()
     scan, level = _LogScan(), root.level
@@ -169,4 +170,4 @@ def no_full_number_in_logs():
     yield scan
     root.setLevel(level)
     root.removeHandler(scan)
-    assert not scan.leaks, "full phone numbers logged:\n" + "\n".join(scan.leaks[:20])
+    assert not scan.leaks, "full phone numbers or secrets logged:\n" + "\n".join(scan.leaks[:20])

@@ -37,6 +37,20 @@ def full_numbers(text: str) -> list[str]:
     return FULL_NUMBER.findall(text)
 
 
+# -- no secret in any log line ------------------------------------------------------------------
+
+# An API token (oc_ + 43 urlsafe characters), a feed URL's token, a password hash, or a password
+# the tests sign in with: never in a log line (the feed path is logged as /feeds/***.ics).
+SECRET = re.compile(
+    r"oc_[A-Za-z0-9_-]{20,}|/feeds/[A-Za-z0-9_-]{20,}|\$argon2(?:id|i|d)\$"
+    r"|correct horse battery|test-password-1234"
+)
+
+
+def secrets_in(text: str) -> list[str]:
+    return SECRET.findall(text)
+
+
 def assert_no_full_number(text: str, where: str) -> None:
     lines = [line for line in text.splitlines() if full_numbers(line)]
     assert not lines, f"full phone numbers in {where}:\n" + "\n".join(lines[:20])

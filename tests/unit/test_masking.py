@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from oncall.masking import mask_text
-from tests.helpers import full_numbers
+from tests.helpers import full_numbers, secrets_in
 
 log = logging.getLogger("tests.masking")
 LOOKUP = "/2010-04-01/Accounts/AC0/Messages.json?To=%2B4790000123&PageSize=20"
@@ -58,6 +58,29 @@ def test_the_log_scan_finds_a_number_that_slipped_through(no_full_number_in_logs
     logging.getLogger().handle(raw)  # made by hand: the masking never saw it
     assert scan.leaks and "%2B4790000123" in scan.leaks[0]
     scan.leaks.clear()
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "Authorization: Bearer oc_Jq3vV0x9w2bq8dYtq5M1mZ6kE4rS7uL0aPzXcVbNnHg",
+        "GET /feeds/Jq3vV0x9w2bq8dYtq5M1mZ6kE4rS7uL0aPzXcVbNnHg.ics 200",
+        "record {'password': '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'}",
+        "form username=kari password=correct horse battery",
+    ],
+)
+def test_the_log_scan_finds_a_token_or_password_that_slipped_through(
+    no_full_number_in_logs, secret
+):
+    scan = no_full_number_in_logs
+    logging.getLogger().handle(logging.makeLogRecord({"name": "x", "msg": secret, "levelno": 40}))
+    assert len(scan.leaks) == 1 and secrets_in(scan.leaks[0])
+    scan.leaks.clear()
+
+
+def test_the_log_scan_ignores_a_masked_feed_path_and_token_ids():
+    text = "GET /feeds/***.ics 404; token 3f9c0a1b2c4d revoked; feed 7a87f230; oc_ tokens"
+    assert secrets_in(text) == []
 
 
 def test_the_log_scan_ignores_what_is_not_a_phone_number():
