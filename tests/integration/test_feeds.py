@@ -9,9 +9,13 @@ from datetime import UTC
 import icalendar
 import pytest
 import recurring_ical_events
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from oncall.services import feeds as service
 from oncall.services.feeds import UnknownTarget, create_feed, renew_feed, revoke_feed
+from oncall.web import create_app
 from rotas import feeds
 from rotas.rota import shifts_between
 
@@ -156,3 +160,19 @@ def test_the_token_is_never_logged(client, redis_client, caplog):
     logging.getLogger("werkzeug").info('"GET /feeds/%s.ics HTTP/1.1" 200 -', token)
     assert token not in caplog.text
     assert caplog.text.count("/feeds/***.ics") == 2
+
+
+def test_redis_down_answers_503_that_no_client_keeps(settings, clock, redis_client, caplog):
+    """A calendar client that gets 503 keeps the copy it has and tries again; a 500 (an
+    error page, a traceback in the log) tells it nothing. Nothing about the token leaks."""
+    token, _ = create_feed(redis_client, kind="layer", vendor="aidn", layer="primary", owner="k")
+    dead = redis.Redis(
+        unix_socket_path="/nonexistent/redis.sock", socket_connect_timeout=0.2,
+        retry=Retry(NoBackoff(), 0),
+    )  # fmt: skip
+    response = get(create_app(settings, clock=clock, redis_client=dead).test_client(), token)
+    assert response.status_code == 503
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Retry-After"] == "60"
+    assert response.mimetype == "text/plain" and b"unavailable" in response.data
+    assert "Traceback" not in caplog.text and token not in caplog.text
