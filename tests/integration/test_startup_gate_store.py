@@ -7,10 +7,13 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
+import pytest
+
 from config.settings import Settings
 from oncall.services import policies, startup
 from oncall.store.redisconn import url_of
 from tests.helpers.stack import ROOT
+from tests.integration.test_production_start import ENTRY_POINTS, _run
 
 READY = {
     "ONCALL_ENV": "production",
@@ -59,3 +62,20 @@ def test_a_file_broken_after_the_import_does_not_refuse_when_the_store_holds_the
     text = (folder / "aidn.yaml").read_text()
     (folder / "aidn.yaml").write_text(text.replace(SENDER, "inbound: []"))  # not applied
     assert startup.check(_prod(redis_client, folder)) is None
+
+
+@pytest.mark.parametrize("process", ["web", "worker"])
+def test_the_process_refuses_in_one_line_before_it_starts_anything(
+    process, redis_client, clock, tmp_path
+):
+    folder = _vendors(tmp_path)
+    text = (folder / "aidn.yaml").read_text()
+    _save(redis_client, clock, text.replace(SENDER, "inbound: []"))
+    env = {**READY, "REDIS_URL": url_of(redis_client), "ONCALL_CONFIG_DIR": str(folder)}
+    done = _run(ENTRY_POINTS[process], env)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    refusals = [line for line in output.splitlines() if "not starting" in line]
+    assert len(refusals) == 1 and "for vendor aidn" in refusals[0], output
+    assert "Traceback" not in output
+    assert "Booting worker" not in output and "worker child" not in output
