@@ -33,3 +33,17 @@ def test_without_a_session_or_token_a_write_is_401_not_a_csrf_error(api, paged_i
     _, incident_id, _ = paged_incident("AIDN-2026-556002")
     error_of(api.post(f"/api/v1/incidents/{incident_id}/acknowledge"), 401)
     error_of(api.post("/api/v1/simulate", json={}), 401)
+
+
+def test_a_signed_in_browser_gets_503_not_401_when_redis_is_down(app, no_redis_app):
+    """Its session could not be checked: sending it back to sign in would be wrong."""
+    authenticate(app)
+    browser = Browser(app)
+    assert browser.login("lead", PASSWORD).status_code == 302
+    session = browser.client.get_cookie("session", domain="oncall.example.com")
+    down = Browser(no_redis_app)
+    down.client.set_cookie("session", session.value, domain="oncall.example.com")
+    response = down.get("/api/v1/vendors")
+    error_of(response, 503)
+    assert response.headers["Retry-After"]
+    error_of(Browser(no_redis_app).get("/api/v1/vendors"), 401)  # no session at all: 401

@@ -9,7 +9,7 @@ oncall.web.api.common): the user of the request's session or `Authorization: Bea
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, request, session
 from flask_smorest import abort
 
 from oncall.services.access import Denied, authorize
@@ -20,8 +20,8 @@ from oncall.web.context import services
 def require_user() -> None:
     """Before every API view: the request's user in g.api_user, else 401."""
     user = auth.current()
-    if user is None and request.headers.get("Authorization"):
-        services().redis.ping()  # the token was not checked: Redis down is 503, not 401
+    if user is None and (request.headers.get("Authorization") or session.get("_user_id")):
+        services().redis.ping()  # token or session not checked: Redis down is 503, not 401
     if user is None or getattr(user, "disabled", False):
         abort(401, message="authentication required: Authorization: Bearer <token>")
     g.api_user = user
