@@ -12,6 +12,7 @@ number and then that version always gets a consistent pair.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 import redis
@@ -111,6 +112,7 @@ def save(
         version=_json(record),
         numbers=json.dumps(list(numbers)),
         parsed=_json(document or {}),
+        first=str(time.time_ns() // 1000),
     )
     status = text(reply[0])
     if status == "ok":

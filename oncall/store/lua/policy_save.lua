@@ -12,6 +12,8 @@
 -- ARGV[3] version: JSON of the new version (text, author, at, summary, changes)
 -- ARGV[4] numbers: JSON list of the inbound numbers the new version claims
 -- ARGV[5] parsed: the new version's document as JSON
+-- ARGV[6] first: where a new generation counter starts (the save's time in microseconds:
+--         a store that lost its data never repeats a generation a process has seen)
 -- Returns {'ok', version, generation}, {'conflict', current version or 0} or
 -- {'claimed', number, owner}; nothing is written unless 'ok'.
 
@@ -33,5 +35,6 @@ local number = current + 1
 redis.call('HSET', KEYS[2], number, ARGV[3])
 redis.call('HSET', KEYS[1], vendor, number)
 redis.call('SET', KEYS[5], ARGV[5])
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], ARGV[6]) end
 local generation = redis.call('INCR', KEYS[3])
 return {'ok', number, generation}
