@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_routing.py
 	$(PY) bench/bench_webhooks.py --floor
 	$(PY) bench/bench_paging.py
+	$(PY) bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
