@@ -49,6 +49,7 @@ VENDOR = "aidn"
 CONCURRENT = 4
 ROUNDS = 3
 TARGETS = {"oncall": 50.0, "shifts": 100.0}  # p99, ms (the vendor list has none: the floor)
+MASTER = [0]  # the gunicorn master's pid
 
 
 def paths(n: int, tz: str) -> dict[str, str]:
@@ -84,9 +85,21 @@ def client_run(port: int, token: str, kind: str, n: int, seed: int, tz: str, out
     out.put((times, errors, started, time.perf_counter()))
 
 
+def server_cpu(master: int) -> float:
+    """CPU seconds (user + system, all threads) the gunicorn workers have used so far."""
+    ticks = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def run_phase(port: int, token: str, kind: str, n: int, clients: int, tz: str) -> tuple:
-    """(latencies, errors, seconds) of `clients` processes sending n requests each; the
-    seconds from the first client's first request to the last one's last answer."""
+    """(latencies, errors, seconds, server CPU seconds) of `clients` processes sending n
+    requests each; the seconds from the first client's first request to the last one's last
+    answer."""
+    cpu = server_cpu(MASTER[0])
     out: mp.Queue = mp.Queue()
     procs = [
         mp.Process(target=client_run, args=(port, token, kind, n, seed, tz, out))
@@ -96,9 +109,10 @@ def run_phase(port: int, token: str, kind: str, n: int, clients: int, tz: str) -
         p.start()
     results = [out.get() for _ in procs]
     seconds = max(r[3] for r in results) - min(r[2] for r in results)
+    cpu = server_cpu(MASTER[0]) - cpu
     for p in procs:
         p.join()
-    return [t for r in results for t in r[0]], sum(r[1] for r in results), seconds
+    return [t for r in results for t in r[0]], sum(r[1] for r in results), seconds, cpu
 
 
 def rank(values: list[float], p: float) -> float:
@@ -107,7 +121,8 @@ def rank(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
 
 
-def line(name: str, times: list[float], errors: int, seconds: float, target: float | None) -> str:
+def line(name: str, pooled: tuple, target: float | None) -> str:
+    times, errors, seconds, cpu = pooled
     verdict = ""
     if target is not None:
         met = "met" if rank(times, 0.99) < target else "MISSED"
@@ -115,7 +130,8 @@ def line(name: str, times: list[float], errors: int, seconds: float, target: flo
     return (
         f"  {name:<9} p50 {rank(times, 0.5):6.2f}  p90 {rank(times, 0.9):6.2f}  "
         f"p99 {rank(times, 0.99):6.2f}  max {max(times):7.2f} ms  "
-        f"{len(times) / seconds:6.0f} req/s  n={len(times)} errors={errors}{verdict}"
+        f"{len(times) / seconds:5.0f} req/s  server CPU {cpu / len(times) * 1000:5.2f} ms/req  "
+        f"n={len(times)} errors={errors}{verdict}"
     )
 
 
@@ -146,23 +162,22 @@ def measure(port: int, token: str, tz: str, quick: bool) -> None:
     rounds = 1 if quick else ROUNDS
     for kind in TARGETS | {"vendors": None}:  # warm-up: every worker thread, every path
         run_phase(port, token, kind, 25, CONCURRENT, tz)
-    seq: dict = {k: ([], 0, 0.0) for k in ("vendors", "oncall", "shifts")}
-    conc: dict = {k: ([], 0, 0.0) for k in seq}
+    seq: dict = {k: ([], 0, 0.0, 0.0) for k in ("vendors", "oncall", "shifts")}
+    conc: dict = {k: ([], 0, 0.0, 0.0) for k in seq}
     for _ in range(rounds):
         for kind in seq:
             for pooled, clients, n in (
                 (seq, 1, per_round),
                 (conc, CONCURRENT, per_round // 2),
             ):
-                times, errors, seconds = run_phase(port, token, kind, n, clients, tz)
-                old = pooled[kind]
-                pooled[kind] = (old[0] + times, old[1] + errors, old[2] + seconds)
+                phase = run_phase(port, token, kind, n, clients, tz)
+                pooled[kind] = tuple(a + b for a, b in zip(pooled[kind], phase, strict=True))
     print("  sequential, one keep-alive connection:")
-    for kind, (times, errors, seconds) in seq.items():
-        print(line(kind, times, errors, seconds, TARGETS.get(kind)))
+    for kind, pooled in seq.items():
+        print(line(kind, pooled, TARGETS.get(kind)))
     print(f"  {CONCURRENT} concurrent clients, one keep-alive connection each:")
-    for kind, (times, errors, seconds) in conc.items():
-        print(line(kind, times, errors, seconds, TARGETS.get(kind)))
+    for kind, pooled in conc.items():
+        print(line(kind, pooled, TARGETS.get(kind)))
 
 
 def cli(env: dict, *args: str) -> str:
@@ -226,6 +241,7 @@ def main() -> None:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    MASTER[0] = web.pid
     try:
         wait_port(port, 60)
         wait_version(port, 1)  # the first start imported the files
