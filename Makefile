@@ -35,6 +35,9 @@ bench: $(STAMP)
 	$(PY) bench/bench_webhooks.py --floor
 	$(PY) bench/bench_paging.py
 	$(PY) bench/bench_api.py
+	$(PY) bench/bench_policy_save.py
+	$(PY) bench/bench_live_reload.py
+	$(PY) bench/bench_feeds.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
