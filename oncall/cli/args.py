@@ -224,7 +224,9 @@ def _feeds_parser(sub) -> None:
     target.add_argument("--person", help="an engineer's E.164 number: their shifts everywhere")
     target.add_argument("--vendor", help="with --layer: every shift of that rota layer")
     add.add_argument("--layer")
-    add.add_argument("--owner", default="cli", help="the username it belongs to (default: cli)")
+    add.add_argument(
+        "--owner", help="the user it belongs to (a known user once users exist; default: cli)"
+    )
     listing = feeds.add_parser("list", help="every feed (never its token)")
     listing.add_argument("--owner")
     listing.add_argument("--json", action="store_true")

@@ -19,7 +19,10 @@ from oncall.services.feeds import (
     target_text,
 )
 from oncall.services.root import Services
+from oncall.services.users import list_users
 from oncall.store.redisconn import connect
+
+CLI_OWNER = "cli"
 
 
 def cmd_feeds(args, settings: Settings) -> int:
@@ -32,6 +35,7 @@ def _add(args, settings: Settings) -> int:
     if args.person and args.layer:
         raise UsageError("--layer goes with --vendor, not --person")
     client = connect(settings)
+    owner = _owner(client, args.owner)
     svc = Services.build(settings, clock_for(settings, client), client)
     kind = "person" if args.person else "layer"
     try:
@@ -41,7 +45,7 @@ def _add(args, settings: Settings) -> int:
             phone=args.person,
             vendor=args.vendor,
             layer=args.layer,
-            owner=args.owner,
+            owner=owner,
             vendors=svc.vendors,
             clock=svc.clock,
         )
@@ -51,6 +55,17 @@ def _add(args, settings: Settings) -> int:
     print(feed_url(settings.public_base_url, token))
     print("(shown once: subscribe to it now; `feeds renew ID` makes a new one)")
     return 0
+
+
+def _owner(client, owner: str | None) -> str:
+    """--owner must name a user once users exist (before the first user, any name goes);
+    without --owner the feed belongs to "cli" (managed by admins in the API)."""
+    if owner is None:
+        return CLI_OWNER
+    known = [u.username for u in list_users(client)]
+    if known and owner not in known:
+        raise UsageError(f"--owner {owner!r}: no such user (`users list` shows them)")
+    return owner
 
 
 def _list(args, settings: Settings) -> int:

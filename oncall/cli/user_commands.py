@@ -20,7 +20,7 @@ from config.settings import Settings
 from oncall.cli.args import UsageError, date_of
 from oncall.clock import clock_for
 from oncall.services import users as svc
-from oncall.services.vendors import vendor_files
+from oncall.services.vendors import known_vendor_ids
 from oncall.store.redisconn import connect
 from rotas.permissions import ADMIN, ANY_VENDOR, ENGINEER, LEAD
 from rotas.phone import mask
@@ -45,10 +45,10 @@ def _run(command, args, settings: Settings) -> int:
 
 
 def _add(args, settings: Settings) -> int:
-    roles = parse_roles(args.role, _vendor_ids(settings))
+    client = connect(settings)
+    roles = parse_roles(args.role, known_vendor_ids(client, settings.config_dir))
     svc.check_username(args.username)
     password = _password(args)
-    client = connect(settings)
     user = svc.add_user(
         client,
         args.username,
@@ -155,10 +155,6 @@ def parse_roles(specs: list[str], vendors: set[str]) -> dict[str, str]:
             raise UsageError(f"--role {spec!r}: {vendor} already has role {roles[vendor]}")
         roles[vendor] = role
     return roles
-
-
-def _vendor_ids(settings: Settings) -> set[str]:
-    return {path.stem for path in vendor_files(settings.config_dir)}
 
 
 def _password(args) -> str:

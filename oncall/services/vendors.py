@@ -37,6 +37,17 @@ def vendor_files(config_dir: Path) -> list[Path]:
     return sorted(Path(config_dir).glob("*.yaml"))
 
 
+def known_vendor_ids(client: redis.Redis | None, config_dir: Path) -> set[str]:
+    """The vendor ids a role may name: the policy store's, or the config files' when the
+    store holds none or cannot be reached."""
+    try:
+        stored_ids = set(store.vendor_ids(client)) if client is not None else set()
+    except REDIS_DOWN as exc:
+        log.warning("vendor ids from the files: Redis unreachable (%s)", type(exc).__name__)
+        stored_ids = set()
+    return stored_ids or {path.stem for path in vendor_files(config_dir)}
+
+
 @dataclass(frozen=True)
 class Loaded:
     """One vendor's policy and the text it was parsed from."""

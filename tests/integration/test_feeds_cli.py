@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from oncall.services.feeds import feed_for_token
+from oncall.services.users import add_user
 from oncall.store.redisconn import url_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,3 +102,18 @@ def test_bad_arguments_exit_2_with_one_line(redis_client, argv, says):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("oncall: error:") and says in lines[0], lines
     assert redis_client.keys("oncall:feed*") == []
+
+
+def test_once_users_exist_the_owner_must_be_one_of_them(redis_client):
+    add_user(redis_client, "kari", name="Kari", password="kari-password-1", roles={"aidn": "lead"})
+    refused = oncall_feeds(redis_client, "add", "--person", KARI, "--owner", "karl")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert (
+        refused.stderr == "oncall: error: --owner 'karl': no such user (`users list` shows them)\n"
+    )
+    assert redis_client.keys("oncall:feed*") == []
+    done = oncall_feeds(redis_client, "add", "--person", KARI, "--owner", "kari")
+    assert done.returncode == 0 and done.stdout.startswith("feed ")
+    assert done.stdout.splitlines()[0].endswith("owner kari")
+    default = oncall_feeds(redis_client, "add", "--vendor", "aidn", "--layer", "primary")
+    assert default.returncode == 0 and default.stdout.splitlines()[0].endswith("owner cli")

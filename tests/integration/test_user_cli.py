@@ -8,11 +8,14 @@ import json
 import re
 
 import pytest
+import redis
 
 from oncall.cli import main, serve
-from oncall.services import users
+from oncall.services import policies, users
+from oncall.services.vendors import known_vendor_ids
 from oncall.store import keys
 from oncall.store.redisconn import url_of
+from tests.helpers.vendor_files import BASE as ACME
 
 PASSWORD = "correct horse battery"
 
@@ -149,3 +152,22 @@ def test_make_run_creates_a_demo_admin_once(redis_client, capsys):
     serve._demo_admin(redis_client)  # a later start: a user exists, nothing printed
     assert capsys.readouterr().out == ""
     assert [u.username for u in users.list_users(redis_client)] == ["admin"]
+
+
+def test_a_role_names_a_vendor_of_the_policy_store_once_it_holds_any(oncall, redis_client, clock):
+    policies.save_text(redis_client, "acme", ACME, base=None, author="test", clock=clock)
+    status, out, _ = oncall("users", "add", "ann", "--name", "Ann", "--role", "lead:acme",
+                            "--generate-password")  # fmt: skip
+    assert status == 0 and users.get_user(redis_client, "ann").roles == {"acme": "lead"}
+    before = sorted(redis_client.scan_iter())
+    status, out, err = oncall("users", "add", "bo", "--name", "Bo", "--role", "lead:pindena",
+                              "--generate-password")  # fmt: skip
+    assert (status, out) == (2, "")  # pindena.yaml is a file, not a stored vendor
+    assert err == "oncall: error: --role 'lead:pindena': unknown vendor (valid: acme)\n"
+    assert sorted(redis_client.scan_iter()) == before
+
+
+def test_known_vendor_ids_are_the_files_when_redis_is_unreachable(settings):
+    dead = redis.Redis(unix_socket_path="/nonexistent/redis.sock", socket_connect_timeout=0.2)
+    files = {"aidn", "amido", "itsl", "kommune-ikt", "pindena"}
+    assert known_vendor_ids(dead, settings.config_dir) == files
