@@ -116,6 +116,13 @@ def disable_user(client: redis.Redis, username: str) -> User:
     return get_user(client, username)
 
 
+def set_roles(client: redis.Redis, username: str, roles: dict[str, str]) -> User:
+    """The user's roles replaced (checked like add_user's); effective at their next request."""
+    _existing(client, username)
+    store.update_user(client, username, {"roles": json.dumps(check_roles(roles), sort_keys=True)})
+    return get_user(client, username)
+
+
 def set_password(client: redis.Redis, username: str, password: str) -> None:
     """A new password; the user's existing sessions end."""
     _existing(client, username)

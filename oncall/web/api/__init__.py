@@ -11,18 +11,22 @@ from oncall.web.api import (
     calls,
     errors,
     history,
+    ids,
     incidents,
+    me,
     overrides,
     policy,
     schedule,
     simulate,
+    users,
     vendors,
 )
-from oncall.web.api.common import CONVERTERS
+from oncall.web.api.common import CONVERTERS as COMMON_CONVERTERS
 
 BLUEPRINTS = (vendors.bp, schedule.bp, incidents.bp, calls.bp, simulate.bp)
 POLICY_BLUEPRINTS = (policy.bp, history.bp, overrides.bp)  # writes: policy, history, overrides
-CONVERTERS = {**CONVERTERS, **overrides.CONVERTERS}
+ADMIN_BLUEPRINTS = (me.bp, users.bp)  # the signed-in user, users and tokens
+CONVERTERS = {**COMMON_CONVERTERS, **overrides.CONVERTERS, **ids.CONVERTERS}
 BEARER = {"type": "http", "scheme": "bearer", "description": "an API token of a user"}
 
 
@@ -47,6 +51,6 @@ def init_app(app) -> Api:
     api.spec.components.security_scheme("bearerAuth", BEARER)
     for converter in CONVERTERS.values():
         api.register_converter(converter, lambda c: dict(type(c).schema))
-    for bp in BLUEPRINTS + POLICY_BLUEPRINTS:
+    for bp in BLUEPRINTS + POLICY_BLUEPRINTS + ADMIN_BLUEPRINTS:
         api.register_blueprint(bp)
     return api

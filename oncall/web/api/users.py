@@ -1,0 +1,196 @@
+"""Users, their roles and their API tokens, for admins ("manage_users"): list, add (a
+password given, or generated and shown once), disable, set roles, tokens of any user.
+No answer ever holds a password hash or a stored token digest; phones are masked."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import marshmallow as ma
+from flask_smorest import abort
+from marshmallow import fields as f
+
+from oncall.services import users
+from oncall.services.vendors import known_vendor_ids
+from oncall.web.api import access, tokens
+from oncall.web.api.common import blueprint
+from oncall.web.context import services
+from rotas.permissions import ADMIN, ANY_VENDOR, ROLES
+from rotas.phone import InvalidNumber, mask, to_e164
+
+bp = blueprint("users", "Users, roles and their API tokens (admins)")
+log = logging.getLogger(__name__)
+ROLES_DOC = {"description": 'vendor id -> "lead" | "engineer"; {"*": "admin"} for an admin'}
+
+
+def _roles_field(**kwargs):
+    return f.Dict(
+        keys=f.String(validate=ma.validate.Length(1, 40)),
+        values=f.String(validate=ma.validate.OneOf(ROLES)),
+        metadata={**ROLES_DOC, "example": {"aidn": "lead", "pindena": "engineer"}},
+        **kwargs,
+    )
+
+
+def _checked_roles(value: dict) -> None:
+    try:
+        users.check_roles(value)
+    except users.UserError as exc:
+        raise ma.ValidationError(str(exc)) from None
+
+
+def _phone(value: str) -> None:
+    try:
+        to_e164(value, "NO")
+    except InvalidNumber:
+        raise ma.ValidationError("not a valid number (E.164, like +4791234567)") from None
+
+
+class UserSchema(ma.Schema):
+    username = f.String(required=True)
+    name = f.String(required=True)
+    phone = f.String(allow_none=True, required=True, metadata={"description": "masked"})
+    roles = _roles_field(required=True)
+    disabled = f.Boolean(required=True)
+
+
+class NewUserSchema(UserSchema):
+    password = f.String(metadata={"description": "only when generated: shown this once"})
+
+
+class NewUserArgs(ma.Schema):
+    username = f.String(required=True, validate=ma.validate.Regexp(users.USERNAME.pattern))
+    name = f.String(required=True, validate=ma.validate.Length(1, users.MAX_NAME))
+    phone = f.String(
+        validate=[ma.validate.Length(max=30), _phone],
+        metadata={"description": "E.164: who the user is in the vendors' people"},
+    )
+    roles = _roles_field(required=True, validate=_checked_roles)
+    password = f.String(
+        validate=ma.validate.Length(users.MIN_PASSWORD, users.MAX_PASSWORD),
+        metadata={"description": "left out: one is generated and answered once"},
+    )
+
+
+class RolesArgs(ma.Schema):
+    roles = _roles_field(required=True, validate=_checked_roles)
+
+
+def user_body(user: users.User, *, full_phone: bool = False) -> dict:
+    phone = user.phone if full_phone or not user.phone else mask(user.phone)
+    return {
+        "username": user.username,
+        "name": user.name,
+        "phone": phone,
+        "roles": dict(user.roles),
+        "disabled": user.disabled,
+    }
+
+
+def _known_roles(roles: dict) -> dict:
+    """422 when a role names a vendor the store (or, without one, the files) does not know."""
+    known = known_vendor_ids(services().redis, services().settings.config_dir)
+    unknown = sorted(v for v in roles if v != ANY_VENDOR and v not in known)
+    if unknown:
+        problem = f"unknown vendor {', '.join(unknown)} (valid: {', '.join(sorted(known))})"
+        abort(422, message=f"roles: {problem}", messages={"json": {"roles": [problem]}})
+    return roles
+
+
+def _existing(username: str) -> users.User:
+    access.allow("manage_users")
+    user = users.get_user(services().redis, username)
+    if user is None:
+        abort(404, message=f"no user {username!r}")
+    return user
+
+
+@bp.route("/users")
+@bp.response(200, UserSchema(many=True))
+def list_users():
+    """Every user (admins only)."""
+    access.allow("manage_users")
+    return [user_body(u) for u in users.list_users(services().redis)]
+
+
+@bp.route("/users", methods=["POST"])
+@bp.arguments(NewUserArgs)
+@bp.response(201, NewUserSchema)
+def add_user(args: dict):
+    """A new user; without `password` one is generated and answered this once."""
+    access.allow("manage_users")
+    roles = _known_roles(args["roles"])
+    password = args.get("password") or secrets.token_urlsafe(15)
+    svc = services()
+    try:
+        user = users.add_user(
+            svc.redis,
+            args["username"],
+            name=args["name"],
+            password=password,
+            phone=args.get("phone"),
+            roles=roles,
+            clock=svc.clock,
+        )
+    except users.UserError as exc:
+        abort(409, message=str(exc))  # the schema checked the rest: the username exists
+    log.info("api: %s added user %s", access.user().username, user.username)
+    return {**user_body(user), **({} if args.get("password") else {"password": password})}
+
+
+@bp.route("/users/<username:username>")
+@bp.response(200, UserSchema)
+def get_user(username: str):
+    return user_body(_existing(username))
+
+
+@bp.route("/users/<username:username>/disable", methods=["POST"])
+@bp.response(200, UserSchema)
+def disable_user(username: str):
+    """No sign-in from now on; the user's sessions and API tokens stop at once."""
+    _existing(username)
+    if username == access.user().username:
+        abort(409, message="you cannot disable yourself; ask another admin")
+    user = users.disable_user(services().redis, username)
+    log.info("api: %s disabled user %s", access.user().username, username)
+    return user_body(user)
+
+
+@bp.route("/users/<username:username>/roles", methods=["PUT"])
+@bp.arguments(RolesArgs)
+@bp.response(200, UserSchema)
+def set_roles(args: dict, username: str):
+    """Replace the user's roles (used from their next request on)."""
+    _existing(username)
+    roles = _known_roles(args["roles"])
+    if username == access.user().username and roles.get(ANY_VENDOR) != ADMIN:
+        abort(409, message="you cannot take away your own admin role; ask another admin")
+    user = users.set_roles(services().redis, username, roles)
+    log.info("api: %s set the roles of %s", access.user().username, username)
+    return user_body(user)
+
+
+@bp.route("/users/<username:username>/tokens")
+@bp.response(200, tokens.TokenSchema(many=True))
+def list_tokens(username: str):
+    """The user's API tokens (never the token itself)."""
+    _existing(username)
+    return tokens.listed(username)
+
+
+@bp.route("/users/<username:username>/tokens", methods=["POST"])
+@bp.arguments(tokens.NewTokenArgs)
+@bp.response(201, tokens.NewTokenSchema)
+def create_token(args: dict, username: str):
+    """A new API token of the user: the token is in this answer only."""
+    _existing(username)
+    return tokens.create(username, args)
+
+
+@bp.route("/users/<username:username>/tokens/<token_id:token_id>", methods=["DELETE"])
+@bp.response(204)
+def revoke_token(username: str, token_id: str):
+    """The token stops working at once."""
+    _existing(username)
+    tokens.revoke(username, token_id)
