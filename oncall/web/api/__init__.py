@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from oncall.web.api import (
     calls,
     errors,
+    feeds,
     history,
     ids,
     incidents,
@@ -25,7 +26,7 @@ from oncall.web.api.common import CONVERTERS as COMMON_CONVERTERS
 
 BLUEPRINTS = (vendors.bp, schedule.bp, incidents.bp, calls.bp, simulate.bp)
 POLICY_BLUEPRINTS = (policy.bp, history.bp, overrides.bp)  # writes: policy, history, overrides
-ADMIN_BLUEPRINTS = (me.bp, users.bp)  # the signed-in user, users and tokens
+ADMIN_BLUEPRINTS = (me.bp, users.bp, feeds.bp)  # the signed-in user, users and tokens, feeds
 CONVERTERS = {**COMMON_CONVERTERS, **overrides.CONVERTERS, **ids.CONVERTERS}
 BEARER = {"type": "http", "scheme": "bearer", "description": "an API token of a user"}
 

@@ -51,3 +51,12 @@ def may_view(vendor: str) -> bool:
 def visible(vendors) -> list[str]:
     """The vendor ids among `vendors` the request's user may view, sorted."""
     return sorted(v for v in vendors if may_view(v))
+
+
+def may(action: str, vendor: str | None = None, **context) -> bool:
+    """Whether `allow(action, vendor, **context)` would pass (for filtering lists)."""
+    try:
+        authorize(g.api_user, action, vendor, **context)
+    except Denied:
+        return False
+    return True
