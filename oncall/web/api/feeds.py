@@ -92,7 +92,7 @@ def list_feeds():
 
 
 @bp.route("/feeds", methods=["POST"])
-@bp.arguments(NewFeedArgs)
+@bp.arguments(NewFeedArgs, example={"kind": "layer", "vendor": "aidn", "layer": "primary"})
 @bp.response(201, NewFeedSchema)
 def create_feed(args: dict):
     """A new feed of mine: {kind: person} (my own shifts, by my phone) or {kind: layer,

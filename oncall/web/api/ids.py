@@ -7,7 +7,7 @@ from werkzeug.routing import BaseConverter
 
 class Username(BaseConverter):
     regex = r"[a-z0-9][a-z0-9._-]{0,63}"
-    schema = {"type": "string", "pattern": f"^{regex}$", "maxLength": 64, "examples": ["kari"]}
+    schema = {"type": "string", "pattern": f"^{regex}$", "maxLength": 64, "examples": ["lead"]}
 
 
 class TokenId(BaseConverter):

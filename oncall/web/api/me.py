@@ -33,7 +33,7 @@ def list_my_tokens():
 
 
 @bp.route("/me/tokens", methods=["POST"])
-@bp.arguments(tokens.NewTokenArgs)
+@bp.arguments(tokens.NewTokenArgs, example={"name": "laptop"})
 @bp.response(201, tokens.NewTokenSchema)
 def create_my_token(args: dict):
     """A new API token of mine: the token is in this answer only."""

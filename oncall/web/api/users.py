@@ -21,6 +21,8 @@ from rotas.phone import InvalidNumber, mask, to_e164
 
 bp = blueprint("users", "Users, roles and their API tokens (admins)")
 log = logging.getLogger(__name__)
+NEW_USER = {"username": "kari", "name": "Kari Nordmann", "phone": "+4740000101",
+            "roles": {"aidn": "engineer"}}  # fmt: skip
 ROLES_DOC = {"description": 'vendor id -> "lead" | "engineer"; {"*": "admin"} for an admin'}
 
 
@@ -115,7 +117,7 @@ def list_users():
 
 
 @bp.route("/users", methods=["POST"])
-@bp.arguments(NewUserArgs)
+@bp.arguments(NewUserArgs, example=NEW_USER)
 @bp.response(201, NewUserSchema)
 def add_user(args: dict):
     """A new user; without `password` one is generated and answered this once."""
@@ -180,7 +182,7 @@ def list_tokens(username: str):
 
 
 @bp.route("/users/<username:username>/tokens", methods=["POST"])
-@bp.arguments(tokens.NewTokenArgs)
+@bp.arguments(tokens.NewTokenArgs, example={"name": "laptop"})
 @bp.response(201, tokens.NewTokenSchema)
 def create_token(args: dict, username: str):
     """A new API token of the user: the token is in this answer only."""
