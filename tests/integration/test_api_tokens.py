@@ -9,8 +9,9 @@ import logging
 import pytest
 
 from oncall.services.users import token_digest
-from tests.helpers.api import bearer, error_of
+from tests.helpers.api import PASSWORD, bearer, error_of
 from tests.helpers.api_users import stored, token_header
+from tests.helpers.browser import Browser
 
 ADMIN, LEAD, ENGINEER = bearer("admin"), bearer("lead"), bearer("engineer")
 TOKEN_FIELDS = {"id", "username", "name", "created", "expires", "last_used"}
@@ -116,3 +117,18 @@ def test_bad_token_input_is_422_and_changes_nothing(api, redis_client, body, pat
         assert [d["path"] for d in error["details"]] == [path]
         assert says in error["details"][0]["message"]
     assert stored(redis_client) == before
+
+
+def test_a_signed_in_browser_makes_a_token_with_its_csrf_token(app, api):
+    browser = Browser(app)
+    assert browser.login("lead", PASSWORD).status_code == 302
+    assert browser.get("/api/v1/me").json["username"] == "lead"
+    refused = browser.post("/api/v1/me/tokens", json={"name": "console"})
+    assert refused.status_code == 400 and "CSRF" in refused.json["error"]["message"]
+    made = browser.post(
+        "/api/v1/me/tokens", json={"name": "console"}, headers={"X-CSRFToken": browser.csrf()}
+    )
+    assert made.status_code == 201
+    assert api.get("/api/v1/me", headers=token_header(made.json["token"])).json["username"] == (
+        "lead"
+    )
