@@ -15,6 +15,7 @@ import pendulum
 import redis
 
 from oncall.clock import SystemClock
+from oncall.services.users import get_user
 from oncall.store import feeds as store
 from oncall.store.feeds import KINDS, FeedInfo
 from rotas import feeds
@@ -78,10 +79,15 @@ def get_feed(client: redis.Redis, feed_id: str) -> FeedInfo | None:
 
 
 def feed_for_token(client: redis.Redis, token: str) -> FeedInfo | None:
-    """The feed a token opens, or None (malformed, unknown, revoked or renewed)."""
+    """The feed a token opens, or None (malformed, unknown, revoked or renewed, or its owner
+    is a disabled user: their feeds stop with their sign-in and tokens)."""
     if len(token) > MAX_TOKEN_CHARS or not TOKEN.fullmatch(token):
         return None
-    return store.find(client, token_hash(token))
+    info = store.find(client, token_hash(token))
+    if info is None:
+        return None
+    owner = get_user(client, info.owner)
+    return None if owner is not None and owner.disabled else info
 
 
 def render_feed(svc_or_vendors, info: FeedInfo, now) -> bytes:

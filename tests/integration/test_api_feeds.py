@@ -145,3 +145,10 @@ def test_bad_feed_input_is_422_and_changes_nothing(api, redis_client, body, path
     error = error_of(api.post("/api/v1/feeds", headers=ADMIN, json=body), 422)
     assert sorted(d["path"] for d in error["details"]) == paths
     assert stored(redis_client) == before
+
+
+def test_a_disabled_users_feeds_stop(api, kari):
+    made = make(api, kari, PERSON)
+    assert ics(api, made["url"]).status_code == 200
+    assert api.post("/api/v1/users/kari/disable", headers=ADMIN).status_code == 200
+    assert ics(api, made["url"]).status_code == 404
