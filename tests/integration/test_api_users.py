@@ -142,3 +142,35 @@ def test_an_admin_sets_roles(api, redis_client):
     assert error_of(own, 409)["message"].startswith("you cannot take away your own admin role")
     error_of(api.put("/api/v1/users/nobody/roles", headers=ADMIN, json={"roles": roles}), 404)
     assert stored(redis_client) == before
+
+
+DOCUMENTED = {
+    ("get", "/api/v1/users"): ["200", "403"],
+    ("post", "/api/v1/users"): ["201", "403", "409", "422"],
+    ("get", "/api/v1/users/{username}"): ["200", "403", "404"],
+    ("post", "/api/v1/users/{username}/disable"): ["200", "403", "404", "409"],
+    ("put", "/api/v1/users/{username}/roles"): ["200", "403", "404", "409", "422"],
+    ("get", "/api/v1/users/{username}/tokens"): ["200", "403", "404"],
+    ("post", "/api/v1/users/{username}/tokens"): ["201", "403", "404", "409", "422"],
+    ("delete", "/api/v1/users/{username}/tokens/{token_id}"): ["204", "403", "404"],
+    ("get", "/api/v1/me"): ["200"],
+    ("get", "/api/v1/me/tokens"): ["200"],
+    ("post", "/api/v1/me/tokens"): ["201", "409", "422"],
+    ("delete", "/api/v1/me/tokens/{token_id}"): ["204", "404"],
+    ("get", "/api/v1/feeds"): ["200"],
+    ("post", "/api/v1/feeds"): ["201", "403", "409", "422"],
+    ("post", "/api/v1/feeds/{feed_id}/renew"): ["200", "403", "404"],
+    ("delete", "/api/v1/feeds/{feed_id}"): ["204", "403", "404"],
+}
+
+
+def test_each_operation_documents_its_refusals_in_the_error_shape(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    error = {"$ref": "#/components/schemas/Error"}
+    for (method, path), statuses in DOCUMENTED.items():
+        responses = paths[path][method]["responses"]
+        assert sorted(responses) == [*statuses, "default"], (method, path)
+        for status in statuses:
+            if status.startswith("4"):
+                assert responses[status]["content"]["application/json"]["schema"] == error
+                assert responses[status]["description"]

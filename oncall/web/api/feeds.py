@@ -15,6 +15,7 @@ from marshmallow import fields as f
 from oncall.services import feeds
 from oncall.web.api import access
 from oncall.web.api.common import VendorId, blueprint
+from oncall.web.api.refusals import refusals
 from oncall.web.context import services
 from rotas.feeds import person_name
 from rotas.phone import mask
@@ -22,6 +23,7 @@ from rotas.phone import mask
 bp = blueprint("feed_urls", "iCal feed URLs of duty shifts")
 log = logging.getLogger(__name__)
 MAX_FEEDS = 50  # per owner
+NOT_YOURS = "not yours, not a layer feed of a vendor you lead, and you are no admin"
 
 
 class NewFeedArgs(ma.Schema):
@@ -92,6 +94,12 @@ def list_feeds():
 
 
 @bp.route("/feeds", methods=["POST"])
+@refusals(bp, {
+    403: "a layer feed of a vendor you do not lead (an engineer: only a person feed)",
+    409: f"you have {MAX_FEEDS} feeds: revoke one first",
+    422: "bad input by field (an unknown vendor or layer; no phone, or a phone of nobody, "
+    "for a person feed): nothing changed",
+})  # fmt: skip
 @bp.arguments(NewFeedArgs, example={"kind": "layer", "vendor": "aidn", "layer": "primary"})
 @bp.response(201, NewFeedSchema)
 def create_feed(args: dict):
@@ -134,6 +142,7 @@ def _own_phone(user, vendors) -> str:
 
 
 @bp.route("/feeds/<feed_id:feed_id>/renew", methods=["POST"])
+@refusals(bp, {403: NOT_YOURS, 404: "no such feed"})
 @bp.response(200, NewFeedSchema)
 def renew_feed(feed_id: str):
     """A new URL for the feed; the old one answers 404 from now on."""
@@ -147,6 +156,7 @@ def renew_feed(feed_id: str):
 
 
 @bp.route("/feeds/<feed_id:feed_id>", methods=["DELETE"])
+@refusals(bp, {403: NOT_YOURS, 404: "no such feed"})
 @bp.response(204)
 def revoke_feed(feed_id: str):
     """The feed's URL answers 404 from now on."""

@@ -7,6 +7,7 @@ from marshmallow import fields as f
 
 from oncall.web.api import access, tokens
 from oncall.web.api.common import blueprint
+from oncall.web.api.refusals import refusals
 from oncall.web.api.users import UserSchema, user_body
 
 bp = blueprint("me", "The signed-in user and their own API tokens")
@@ -33,6 +34,7 @@ def list_my_tokens():
 
 
 @bp.route("/me/tokens", methods=["POST"])
+@refusals(bp, tokens.CREATE_REFUSALS)
 @bp.arguments(tokens.NewTokenArgs, example={"name": "laptop"})
 @bp.response(201, tokens.NewTokenSchema)
 def create_my_token(args: dict):
@@ -41,6 +43,7 @@ def create_my_token(args: dict):
 
 
 @bp.route("/me/tokens/<token_id:token_id>", methods=["DELETE"])
+@refusals(bp, {404: "no such token of mine"})
 @bp.response(204)
 def revoke_my_token(token_id: str):
     """My token stops working at once."""

@@ -20,6 +20,10 @@ from oncall.web.context import services
 log = logging.getLogger(__name__)
 DEFAULT_DAYS, MAX_DAYS = 90, 365
 MAX_TOKENS = 50  # per user
+CREATE_REFUSALS = {
+    409: f"the user has {MAX_TOKENS} tokens: revoke one first",
+    422: "bad input (name, expires), each problem by field: nothing changed",
+}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T.+)?$")
 

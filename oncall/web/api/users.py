@@ -15,6 +15,7 @@ from oncall.services import users
 from oncall.services.vendors import known_vendor_ids
 from oncall.web.api import access, tokens
 from oncall.web.api.common import blueprint
+from oncall.web.api.refusals import refusals
 from oncall.web.context import services
 from rotas.permissions import ADMIN, ANY_VENDOR, ROLES
 from rotas.phone import InvalidNumber, mask, to_e164
@@ -23,6 +24,9 @@ bp = blueprint("users", "Users, roles and their API tokens (admins)")
 log = logging.getLogger(__name__)
 NEW_USER = {"username": "kari", "name": "Kari Nordmann", "phone": "+4740000101",
             "roles": {"aidn": "engineer"}}  # fmt: skip
+NOT_ADMIN = "only an admin manages users"
+NO_USER = "no such user"
+BAD_ROLES = "bad input, each problem by field (an unknown vendor: json.roles): nothing changed"
 ROLES_DOC = {"description": 'vendor id -> "lead" | "engineer"; {"*": "admin"} for an admin'}
 
 
@@ -110,6 +114,7 @@ def _existing(username: str) -> users.User:
 
 @bp.route("/users")
 @bp.response(200, UserSchema(many=True))
+@refusals(bp, {403: NOT_ADMIN})
 def list_users():
     """Every user (admins only)."""
     access.allow("manage_users")
@@ -117,6 +122,7 @@ def list_users():
 
 
 @bp.route("/users", methods=["POST"])
+@refusals(bp, {403: NOT_ADMIN, 409: "the username exists: nothing changed", 422: BAD_ROLES})
 @bp.arguments(NewUserArgs, example=NEW_USER)
 @bp.response(201, NewUserSchema)
 def add_user(args: dict):
@@ -142,12 +148,14 @@ def add_user(args: dict):
 
 
 @bp.route("/users/<username:username>")
+@refusals(bp, {403: NOT_ADMIN, 404: NO_USER})
 @bp.response(200, UserSchema)
 def get_user(username: str):
     return user_body(_existing(username))
 
 
 @bp.route("/users/<username:username>/disable", methods=["POST"])
+@refusals(bp, {403: NOT_ADMIN, 404: NO_USER, 409: "yourself: ask another admin"})
 @bp.response(200, UserSchema)
 def disable_user(username: str):
     """No sign-in from now on; the user's sessions and API tokens stop at once."""
@@ -160,6 +168,10 @@ def disable_user(username: str):
 
 
 @bp.route("/users/<username:username>/roles", methods=["PUT"])
+@refusals(
+    bp,
+    {403: NOT_ADMIN, 404: NO_USER, 409: "your own admin role: ask another admin", 422: BAD_ROLES},
+)
 @bp.arguments(RolesArgs)
 @bp.response(200, UserSchema)
 def set_roles(args: dict, username: str):
@@ -174,6 +186,7 @@ def set_roles(args: dict, username: str):
 
 
 @bp.route("/users/<username:username>/tokens")
+@refusals(bp, {403: NOT_ADMIN, 404: NO_USER})
 @bp.response(200, tokens.TokenSchema(many=True))
 def list_tokens(username: str):
     """The user's API tokens (never the token itself)."""
@@ -182,6 +195,7 @@ def list_tokens(username: str):
 
 
 @bp.route("/users/<username:username>/tokens", methods=["POST"])
+@refusals(bp, {403: NOT_ADMIN, 404: NO_USER, **tokens.CREATE_REFUSALS})
 @bp.arguments(tokens.NewTokenArgs, example={"name": "laptop"})
 @bp.response(201, tokens.NewTokenSchema)
 def create_token(args: dict, username: str):
@@ -191,6 +205,7 @@ def create_token(args: dict, username: str):
 
 
 @bp.route("/users/<username:username>/tokens/<token_id:token_id>", methods=["DELETE"])
+@refusals(bp, {403: NOT_ADMIN, 404: "no such user, or no such token of theirs"})
 @bp.response(204)
 def revoke_token(username: str, token_id: str):
     """The token stops working at once."""

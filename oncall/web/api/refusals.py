@@ -1,0 +1,16 @@
+"""The error statuses an operation documents beside the `default` (always the one error
+shape): `@refusals(bp, {403: "why", 404: "why"})`."""
+
+from __future__ import annotations
+
+from oncall.web.api import errors
+
+
+def refusals(bp, why: dict[int, str]):
+    def decorator(view):
+        for status in sorted(why, reverse=True):
+            document = bp.alt_response(status, schema=errors.ErrorSchema, description=why[status])
+            view = document(view)
+        return view
+
+    return decorator
