@@ -129,8 +129,10 @@ def add_user(args: dict):
     """A new user; without `password` one is generated and answered this once."""
     access.allow("manage_users")
     roles = _known_roles(args["roles"])
-    password = args.get("password") or secrets.token_urlsafe(15)
     svc = services()
+    if users.get_user(svc.redis, args["username"]) is not None:
+        abort(409, message=f"user {args['username']!r} exists")  # before paying for a hash
+    password = args.get("password") or secrets.token_urlsafe(15)
     try:
         user = users.add_user(
             svc.redis,
@@ -142,7 +144,7 @@ def add_user(args: dict):
             clock=svc.clock,
         )
     except users.UserError as exc:
-        abort(409, message=str(exc))  # the schema checked the rest: the username exists
+        abort(409, message=str(exc))  # the schema checked the rest: made meanwhile
     log.info("api: %s added user %s", access.user().username, user.username)
     return {**user_body(user), **({} if args.get("password") else {"password": password})}
 
