@@ -4,7 +4,6 @@ report, clock, handoffs, serve, release."""
 from __future__ import annotations
 
 import json
-import sys
 
 import pendulum
 
@@ -12,8 +11,6 @@ from config.settings import Settings
 from oncall.cli import output as out
 from oncall.cli.args import (
     MAX_ADVANCE_MINUTES,
-    MAX_SMS_BODY,
-    MESSAGE_SID,
     UsageError,
     check_severity,
     instant_of,
@@ -22,7 +19,6 @@ from oncall.cli.args import (
 from oncall.cli.release import release
 from oncall.cli.report_output import report_html, report_json, report_text
 from oncall.cli.serve import serve
-from oncall.cli.simulator import send_reply, simulate
 from oncall.clock import OffsetClock, clock_for
 from oncall.services.escalation import fast_forward
 from oncall.services.health import readiness
@@ -31,32 +27,13 @@ from oncall.services.report import weekly_report
 from oncall.services.root import Services
 from oncall.services.vendors import (
     load_one,
-    load_vendors,
 )
 from oncall.store.handoffs import Handoffs
 from oncall.store.incidents import IncidentStore
 from oncall.store.redisconn import connect
 from rotas.escalation import freeze_plan
-from rotas.phone import caller_number
 from rotas.policy import VendorPolicy
 from rotas.weeks import parse_week
-
-
-def cmd_call(args, settings: Settings) -> int:
-
-    policy = vendor_of(settings, args.vendor)
-    at = instant_of(args.at, policy)
-    if not policy.inbound:
-        raise UsageError(f"vendor {policy.id} has no inbound number to call")
-    if not all(c.isdigit() or c in "*#" for c in args.press):
-        raise UsageError(f"--press: {args.press!r} is not a string of phone keys (0-9, *, #)")
-    if args.caller.lower() != "anonymous" and not caller_number(args.caller):
-        raise UsageError(f"--from: {args.caller!r} is not an E.164 number or 'anonymous'")
-    result = simulate(
-        settings, policy, at, args.caller, args.press, not args.no_answer, live=args.live
-    )
-    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else out.call_text(result))
-    return 0
 
 
 def cmd_page(args, settings: Settings) -> int:
@@ -125,42 +102,8 @@ def _paging_rule(policy: VendorPolicy, severity_id: str, desk: str):
     )
 
 
-def cmd_reply(args, settings: Settings) -> int:
-
-    sender = caller_number(args.sender)
-    if not sender:
-        raise UsageError(f"--from: {args.sender!r} is not an E.164 phone number")
-    if not args.body.strip():
-        raise UsageError("--body must not be empty")
-    if len(args.body) > MAX_SMS_BODY:
-        raise UsageError(f"--body is {len(args.body)} characters; an SMS has at most 1600")
-    if args.sid is not None and not MESSAGE_SID.match(args.sid):
-        raise UsageError(f"--sid: {args.sid!r} is not a MessageSid (SM + 32 hex digits)")
-    to = _paging_number(settings, args.to, sender)
-    result = send_reply(settings, sender, to, args.body, live=args.live, sid=args.sid)
-    if result["status"] != 200:
-        print(f"oncall: error: the app answered HTTP {result['status']}", file=sys.stderr)
-        return 1
-    print(result["answer"] or "(no answer: this number was never paged, or it opted out)")
-    if not args.live:
-        print("(dry run on a copy of the incidents: nothing changed; --live applies it)")
-    return 0
 
 
-def _paging_number(settings: Settings, given: str | None, sender: str) -> str:
-    """--to, else the inbound number of the first vendor listing `sender` among its people
-    (pages come from the vendor's number, so that is where replies go)."""
-
-    if given:
-        if not caller_number(given):
-            raise UsageError(f"--to: {given!r} is not an E.164 phone number")
-        return caller_number(given)
-    for policy in load_vendors(settings.config_dir).values():
-        if policy.inbound and any(p.phone == sender for p in policy.people.values()):
-            return policy.inbound[0]
-    raise UsageError(
-        f"--from: {sender} is nobody in the vendor files; give --to (the paging number)"
-    )
 
 
 def cmd_incident(args, settings: Settings) -> int:
