@@ -161,12 +161,22 @@ def _password(args) -> str:
     if args.generate_password:
         return secrets.token_urlsafe(15)
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
+        return svc.check_password(sys.stdin.readline().rstrip("\r\n"))
+    return svc.check_password(_prompted_twice())
+
+
+def _prompted_twice() -> str:
+    try:
         password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            raise UsageError("the two passwords differ; nothing changed")
-    return svc.check_password(password)
+        again = getpass.getpass("Again: ")
+    except EOFError:
+        raise UsageError(
+            "no password typed (no terminal?): use --password-stdin or --generate-password; "
+            "nothing changed"
+        ) from None
+    if again != password:
+        raise UsageError("the two passwords differ; nothing changed")
+    return password
 
 
 def _print_generated(args, password: str) -> None:

@@ -62,6 +62,23 @@ def test_the_password_is_prompted_twice(oncall, redis_client, monkeypatch):
     assert oncall("users", "add", "ann", "--name", "Ann", "--role", "admin")[0] == 0
 
 
+def test_no_terminal_for_the_prompt_is_one_line_and_exit_2(oncall, redis_client, monkeypatch):
+    """Without a terminal (a script, cron, CI) getpass reads stdin and meets its end: the user
+    gets one line naming the two non-interactive ways, not a traceback."""
+
+    def no_terminal(prompt):
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    status, out, err = oncall("users", "add", "ann", "--name", "Ann", "--role", "admin")
+    assert status == 2 and out == ""
+    assert err == (
+        "oncall: error: no password typed (no terminal?): use --password-stdin or "
+        "--generate-password; nothing changed\n"
+    )
+    assert redis_client.dbsize() == 0
+
+
 def test_users_list_shows_no_hash_and_masks_phones(oncall, redis_client):
     users.add_user(redis_client, "ann", name="Ann", password=PASSWORD, phone="+4740000101",
                    roles={"aidn": "lead"})  # fmt: skip
