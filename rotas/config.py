@@ -48,7 +48,8 @@ from rotas.yamlsource import (
     load_yaml,
 )
 
-TOP_KEYS = {
+# The vendor file's keys, in the order a file lays them out (the seeds, aidn.yaml's comments).
+TOP_KEYS = (
     "id",
     "name",
     "language",
@@ -64,7 +65,16 @@ TOP_KEYS = {
     "rota",
     "overrides",
     "severities",
-}
+)
+
+
+def in_file_order(document: dict) -> dict:
+    """The document with its top-level keys in the file's order (any other key after them, as
+    given): a document saved through the API is stored, and exported, laid out like a seed."""
+    rank = {key: i for i, key in enumerate(TOP_KEYS)}
+    return dict(sorted(document.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
 COUNTRIES = tuple(COUNTRY_NAMES)  # the countries whose holidays are known
 
 

@@ -28,6 +28,7 @@ from oncall.services.policy_checks import (
     gap_warnings,
 )
 from oncall.store import policies as store
+from rotas.config import in_file_order
 from rotas.docdiff import diff, summarize
 from rotas.yamlsource import gc_paused
 
@@ -201,7 +202,7 @@ def save_document(client, vendor, document: dict, *, base, author, clock, summar
 
 
 def document_text(document: dict) -> str:
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.safe_dump(in_file_order(document), allow_unicode=True, sort_keys=False, width=100)
 
 
 def restore(client, vendor, number, *, base, author, clock) -> Saved:

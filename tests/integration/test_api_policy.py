@@ -10,6 +10,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+import yaml
 
 from oncall.services import policies
 from oncall.web.api.policy import MAX_POLICY_BYTES
@@ -59,6 +60,18 @@ def test_put_saves_a_new_version_with_its_etag_and_warnings(api, redis_client):
     stored = policies.current(redis_client, "aidn")
     assert (stored.author, stored.summary, stored.document["name"]) == ("lead", "rename", "Aidn AS")
     assert {c["path"] for c in stored.changes} >= {"name"}
+
+
+def test_a_put_document_is_stored_in_the_files_key_order_whatever_order_it_came_in(
+    api, redis_client
+):
+    """GET -> PUT -> export gives a file laid out like the seed (id, name, ... severities),
+    not the JSON's sorted keys or a set's order (which changed with each process's hash seed)."""
+    document, etag = read(api)
+    seeded = list(yaml.safe_load(policies.version(redis_client, "aidn", 1).text))
+    shuffled = dict(reversed(list(renamed(document, "Aidn AS").items())))
+    assert put(api, shuffled, etag).status_code == 200
+    assert list(yaml.safe_load(policies.current(redis_client, "aidn").text)) == seeded
 
 
 def test_put_without_if_match_is_428_and_saves_nothing(api, redis_client):
