@@ -90,8 +90,8 @@ def parse_rota(top: Section, people: dict[str, Person], tz: str) -> Rota:
                 top.problem(
                     line,
                     "overrides",
-                    f"override on {spec.name!r} from {b.start} "
-                    f"overlaps the one from {a.start} to {a.end}",
+                    f"override on {spec.name!r} from {_wall(b.start, tz)} overlaps the one "
+                    f"from {_wall(a.start, tz)} to {_wall(a.end, tz)} ({tz})",
                 )
         layers.append(
             Layer(
@@ -105,6 +105,11 @@ def parse_rota(top: Section, people: dict[str, Person], tz: str) -> Rota:
             )
         )
     return Rota(tuple(layers))
+
+
+def _wall(instant: datetime, tz: str) -> str:
+    """An instant (UTC inside the domain) as the vendor's wall clock, as files write it."""
+    return instant.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def _layer(sub: Section, people: dict[str, Person], people_ids: set[str]) -> _LayerSpec | None:
@@ -171,7 +176,11 @@ def _override(sub: Section, people, people_ids, tz: str, layers: dict, layer_nam
     start = sub.value("from", lambda v: parse_instant(v, tz), required=True)
     end = sub.value("to", lambda v: parse_instant(v, tz), required=True)
     if start and end and end <= start:
-        sub.problem(sub.line_of("to"), sub.path("to"), f"override ends ({end}) before it starts")
+        sub.problem(
+            sub.line_of("to"),
+            sub.path("to"),
+            f"override ends ({_wall(end, tz)}) before it starts ({_wall(start, tz)})",
+        )
         return None
     if not (layer and person and start and end):
         return None
