@@ -3,8 +3,9 @@
 Start-up (`LivePolicies.start`): each vendor file whose vendor the store does not hold yet is
 imported (validated like `oncall check`; a file with errors is logged `file:line: field:
 message` and left out). A file that differs from its vendor's stored live version is NOT
-applied (one line says so: `python -m oncall import` applies it). Then every stored vendor's
-current version is parsed. Redis down at start-up: the files are served, as before.
+applied: an edited file gets one WARNING (`python -m oncall import` applies it); a file that is
+an older version (the store moved on through the API or a restore) one INFO line. Then every
+stored vendor's current version is parsed. Redis down at start-up: the files are served, as before.
 
 `refresh()` runs before every web request and every job: one GET of the store's generation
 counter; when it moved, the current version numbers are read and only vendors whose number
@@ -43,6 +44,7 @@ from rotas.policy import VendorPolicy
 log = logging.getLogger("oncall.vendors")
 RETRY_AFTER = 1.0  # seconds between refresh attempts while Redis does not answer
 IMPORT_AUTHOR = "import"
+RECENT_VERSIONS = 50  # a file this many versions behind the store counts as edited
 
 
 class LivePolicies:
@@ -133,12 +135,17 @@ class LivePolicies:
             return None
         path = self.config_dir / f"{vendor}.yaml"
         at_start = at_start and path.exists()
-        same = at_start and read_policy_text(path) == (version.text, None)
+        file_text = read_policy_text(path) if at_start else None
+        same = file_text == (version.text, None)
         source = str(path) if same else live_source(vendor, version.number)
         policy, errors = parse(version.text, source, vendor)
         registry.errors += errors
         if at_start and not same:
-            _file_differs(path, version, registry)
+            older = _older_version_of(self.client, vendor, file_text, version.number)
+            if older:
+                _store_moved_on(path, older, version)
+            else:
+                _file_differs(path, version, registry)
         if policy is None:
             registry.notes.append(f"vendor {vendor}: its live version does not load: left out")
             return None
@@ -248,6 +255,30 @@ def _left_out(path: Path, why: str) -> str:
     return (
         f"vendor {path.stem}: {path} {why} and the store has no version of it: it is left "
         "out, calls to its numbers reach the fallback"
+    )
+
+
+def _older_version_of(client: redis.Redis, vendor: str, file_text, current: int) -> int | None:
+    """The number of one of the RECENT_VERSIONS before `current` whose text the file is (the
+    store moved on from the file: API edits, restores), else None (the file was edited)."""
+    text, problem = file_text
+    numbers = list(range(current - 1, max(0, current - 1 - RECENT_VERSIONS), -1))
+    if problem is not None or not numbers:
+        return None
+    records = stored.load(client, vendor, numbers)
+    return next((n for n, r in zip(numbers, records, strict=True) if r and r["text"] == text), None)
+
+
+def _store_moved_on(path: Path, older: int, version) -> None:
+    log.info(
+        "vendor %s: %s is version %d; serving version %d (%s, %s), changed since through the "
+        "API or a restore",
+        path.stem,
+        path,
+        older,
+        version.number,
+        version.author,
+        version.at,
     )
 
 
