@@ -40,6 +40,18 @@ def test_the_openapi_document_is_served_without_auth_and_validates(client):
                 assert "default" in operation["responses"], (method, path)
 
 
+def test_every_status_an_operation_describes_is_one_it_documents(client):
+    """A status named in an operation's text (e.g. "412 a malformed one") is in its responses:
+    the text a client reads and the statuses it codes against agree."""
+    spec = client.get("/api/v1/openapi.json").json
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            described = set(re.findall(r"\b([1-5]\d\d)\b", operation.get("description", "")))
+            assert described <= set(operation["responses"]), (method, path, described)
+
+
 # a valid value of each path parameter (an unknown one: the user is checked first)
 PATH_SAMPLES = {
     "vendor": "aidn",

@@ -53,7 +53,7 @@ class SummaryArgs(ma.Schema):
 def put_policy(args: dict, document: dict, vendor: str):
     """Save the vendor's policy document as a new version (If-Match: the version read).
 
-    Errors: 428 without If-Match, 412 a malformed one, 409 when the vendor changed since
+    Errors: 428 without If-Match, 400 a malformed one, 409 when the vendor changed since
     (nothing saved), 422 per field path (nothing saved). Coverage gaps are warnings."""
     policy = vendor_policy(vendor)
     access.allow("edit_policy", vendor)
