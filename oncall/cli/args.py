@@ -15,7 +15,7 @@ from oncall.services.vendors import (
     load_vendor,
     stored_policy,
 )
-from oncall.store.redisconn import connect
+from oncall.store.redisconn import connect, running_embedded
 from rotas.hours import parse_date, parse_instant
 from rotas.policy import VendorPolicy
 
@@ -243,10 +243,11 @@ def vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:
 
 def live_vendor_of(settings: Settings, vendor_id: str) -> VendorPolicy:
     """The vendor's live version when REDIS_URL names a Redis whose policy store holds it
-    (what the running service uses: a saved override shows), else its file. Without
-    REDIS_URL, or with Redis down, the file: these commands never need Redis."""
-    if settings.redis_url and re.fullmatch(r"[a-z0-9][a-z0-9-]*", vendor_id):
-        client = connect(settings)  # REDIS_URL set: never an embedded server
+    (what the running service uses: a saved override shows), or, without REDIS_URL, the
+    embedded one `make run` runs, if it runs; else its file. With Redis down or no embedded
+    server running, the file: these commands never need Redis and never start one."""
+    client = connect(settings) if settings.redis_url else running_embedded()
+    if client is not None and re.fullmatch(r"[a-z0-9][a-z0-9-]*", vendor_id):
         try:
             policy = stored_policy(client, vendor_id)
         finally:

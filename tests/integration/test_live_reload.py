@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import redis
@@ -18,7 +19,7 @@ from oncall.cli import main
 from oncall.services import policies
 from oncall.services.incidents import open_incident
 from oncall.services.root import Services
-from oncall.store import keys
+from oncall.store import keys, redisconn
 from oncall.store.incidents import IncidentStore
 from oncall.store.redisconn import text_map, url_of
 from rotas.escalation import freeze_plan
@@ -169,6 +170,29 @@ def test_rota_show_shows_the_live_version_when_redis_url_names_the_store(
     monkeypatch.setenv("REDIS_URL", "unix:///nonexistent/redis.sock")  # down: the file
     assert main(argv) == 0
     assert "Driftsansvarlig" not in capsys.readouterr().out
+
+
+def test_rota_show_without_redis_url_joins_the_running_embedded_store_of_make_run(
+    build, redis_client, clock, monkeypatch, capsys, tmp_path
+):
+    """`make run` without REDIS_URL runs an embedded Redis under var/redis; import, history,
+    page and call --live reach it, so rota show does too (it joins a running one, never
+    starts one): the lead sees the override just saved. No server running: the file."""
+    build()
+    override = {"layer": "primary", "person": "drift", "from": "2027-02-01T08:00",
+                "to": "2027-02-03T08:00"}  # fmt: skip
+    save_overrides(redis_client, "aidn", clock, override)
+    argv = ["rota", "show", "--vendor", "aidn", "--from", "2027-02-01", "--weeks", "1"]
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+    monkeypatch.setattr(redisconn, "EMBEDDED_DB", Path(redis_client.db))  # this test's server
+    assert main(argv) == 0
+    assert "Driftsansvarlig (example)*" in capsys.readouterr().out
+
+    monkeypatch.setattr(redisconn, "EMBEDDED_DB", tmp_path / "redis" / "oncall.rdb")  # none
+    assert main(argv) == 0
+    assert "Driftsansvarlig" not in capsys.readouterr().out
+    assert not (tmp_path / "redis").exists()  # nothing was started
 
 
 def test_the_store_holds_what_a_first_start_imported(build, redis_client):
