@@ -20,6 +20,7 @@ from oncall.cli.release import release
 from oncall.cli.report_output import report_html, report_json, report_text
 from oncall.cli.serve import serve
 from oncall.clock import OffsetClock, clock_for
+from oncall.services import policies
 from oncall.services.escalation import fast_forward
 from oncall.services.health import readiness
 from oncall.services.incidents import open_incident
@@ -118,10 +119,13 @@ def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> 
     if inc is None:
         raise UsageError(f"no incident {incident_id!r}")
     timeline = store.timeline(incident_id)
+    stored = policies.current(client, inc.vendor)
+    tz = stored.timezone if stored else "UTC"  # the vendor's clock, as the lead reads it
     if as_json:
-        print(json.dumps(out.incident_json(inc, timeline, attached), ensure_ascii=False, indent=1))
+        data = out.incident_json(inc, timeline, attached, tz)
+        print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        print(out.incident_text(inc, timeline, attached))
+        print(out.incident_text(inc, timeline, attached, tz))
     return 0
 
 

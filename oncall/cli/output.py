@@ -146,11 +146,21 @@ def call_text(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _iso(ts: float | None, none=None):
-    return pendulum.from_timestamp(ts).isoformat() if ts else none
+def _iso(ts: float | None, tz: str, none=None):
+    """Epoch seconds as ISO-8601 to the second, with the offset of zone `tz`."""
+    return pendulum.from_timestamp(int(ts), tz=tz).isoformat() if ts else none
 
 
-def incident_json(inc, timeline: list[dict], attached: bool) -> dict:
+def _local(ts: float | None, tz: str, seconds: bool = False) -> str:
+    """Epoch seconds on the wall clock of zone `tz`: 2026-11-25 09:00 CET (or 09:00:17)."""
+    if not ts:
+        return "-"
+    at = pendulum.from_timestamp(ts, tz=tz)
+    return at.strftime("%Y-%m-%d %H:%M:%S %Z") if seconds else _stamp(at)
+
+
+def incident_json(inc, timeline: list[dict], attached: bool, tz: str) -> dict:
+    """The incident, its times in the vendor's zone `tz`."""
     return {
         "id": inc.id,
         "vendor": inc.vendor,
@@ -159,17 +169,18 @@ def incident_json(inc, timeline: list[dict], attached: bool) -> dict:
         "attached": attached,
         "message": inc.message,
         "calls": inc.calls,
-        "opened_at": _iso(inc.opened_at),
-        "respond_by": _iso(inc.respond_by),
+        "opened_at": _iso(inc.opened_at, tz),
+        "respond_by": _iso(inc.respond_by, tz),
         "step": inc.step,
         "plan": inc.plan.to_json(),
-        "timeline": [{"at": _iso(e["at"]), "text": e["text"]} for e in timeline],
+        "timeline": [{"at": _iso(e["at"], tz), "text": e["text"]} for e in timeline],
     }
 
 
-def incident_text(inc, timeline: list[dict], attached: bool) -> str:
+def incident_text(inc, timeline: list[dict], attached: bool, tz: str) -> str:
+    """The incident for a terminal, its times on the vendor's wall clock (zone `tz`)."""
     head = "attached to open incident" if attached else "incident"
-    respond_by = _iso(inc.respond_by, "-")
+    respond_by = _local(inc.respond_by, tz)
     lines = [
         f"{head} {inc.id}: {inc.vendor} {inc.severity}, {inc.state}, {inc.calls} call(s)",
         f"  message:    {inc.message}",
@@ -183,9 +194,7 @@ def incident_text(inc, timeline: list[dict], attached: bool) -> str:
         lines.append(f"  lead:       {inc.plan.lead.name} {mask(inc.plan.lead.phone)}")
     lines.append("  timeline:")
     for e in timeline:
-        lines.append(
-            f"    {pendulum.from_timestamp(e['at']).format('YYYY-MM-DD HH:mm:ss')} {e['text']}"
-        )
+        lines.append(f"    {_local(e['at'], tz, seconds=True)} {e['text']}")
     return "\n".join(lines)
 
 

@@ -114,3 +114,20 @@ def test_a_broken_vendor_file_pages_from_its_live_version(
     assert (code, err) == (0, ""), err
     steps = [[t["phone"] for t in s["targets"]] for s in _json(out)["plan"]["steps"]]
     assert steps == [[OLA], [KARI], [DRIFT]]
+
+
+def test_the_incident_shows_its_times_on_the_vendors_clock_to_the_minute(page):
+    """A lead reads 'respond by' (to the minute) and the timeline (to the second) in the
+    vendor's zone, not UTC with microseconds (aidn: Oslo; itsl: Stockholm; CET in November)."""
+    code, out, _ = page("--vendor", "aidn", "--severity", "b", "--message", "E-meldinger",
+                        "--at", "2026-11-24T22:00")  # fmt: skip
+    assert code == 0
+    respond_by = next(line for line in out.splitlines() if "respond by:" in line)
+    assert respond_by.strip() == "respond by: 2026-11-25 09:00 CET", out  # 1 working hour
+    stamps = [line.split()[:3] for line in out.splitlines() if line.startswith("    2026-")]
+    assert stamps and all(s[2] == "CET" and len(s[1]) == 8 for s in stamps), out
+    code, out, _ = page("--vendor", "itsl", "--severity", "p1", "--message", "Hubs down",
+                        "--at", "2026-11-24T22:00", "--json")  # fmt: skip
+    data = _json(out)
+    assert data["opened_at"].endswith("+01:00") and "." not in data["opened_at"]
+    assert all(e["at"].endswith("+01:00") for e in data["timeline"])
