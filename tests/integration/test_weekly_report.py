@@ -42,8 +42,8 @@ from oncall.services.report import weekly_report
 from oncall.services.vendors import load_vendor
 from oncall.store.redisconn import url_of
 from oncall.web import create_app
-from tests.conftest import AUTH_TOKEN
 from tests.fake_twilio import FakeTwilio
+from tests.helpers import AUTH_TOKEN
 from workers import runtime
 
 TZ = "Europe/Oslo"

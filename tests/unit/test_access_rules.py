@@ -12,7 +12,7 @@ from oncall.services.access import Denied, authorize
 from oncall.services.users import User
 from rotas.permissions import OverrideRequest
 from rotas.rota import on_call_at
-from tests.unit.factories import vendor
+from tests.helpers.factories import vendor
 
 KARI, PER, INGRID = "+4740000101", "+4740000104", "+4740000103"
 ADMIN = User("root", "Root", None, {"*": "admin"})

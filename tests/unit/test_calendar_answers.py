@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rotas.closed_days import Closure
 from rotas.config import load_policy
 from rotas.routing import decide
-from tests.unit.factories import VENDOR_DIR, VENDOR_IDS
+from tests.helpers.factories import VENDOR_DIR, VENDOR_IDS
 
 WEDNESDAY_NOON = pendulum.datetime(2026, 11, 25, 12, 0, tz="Europe/Oslo")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pendulum
 
 from rotas.callrules import covers, desk_unanswered_rings_duty, phone_in_severity, rank
-from tests.unit.factories import vendor
+from tests.helpers.factories import vendor
 
 OPEN = pendulum.datetime(2026, 12, 2, 10, 0, tz="Europe/Oslo")  # a Wednesday: desk open
 CLOSED = pendulum.datetime(2026, 12, 2, 23, 0, tz="Europe/Oslo")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.factories import vendor
+from tests.helpers.factories import vendor
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = sorted([*(ROOT / "rotas").glob("*.py"), *(ROOT / "ivr").glob("*.py")])

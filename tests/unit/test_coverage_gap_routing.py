@@ -16,7 +16,7 @@ import pytest
 from rotas.escalation import freeze_plan
 from rotas.routing import decide
 from rotas.timetable import coverage_gaps
-from tests.unit.factories import VENDOR_DIR, make_policy
+from tests.helpers.factories import VENDOR_DIR, make_policy
 
 GAP = datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Europe/Oslo"))  # Saturday noon
 NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=ZoneInfo("Europe/Oslo"))  # in the duty window

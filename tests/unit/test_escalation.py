@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rotas.escalation import Plan, PlanStep, Target, freeze_plan
-from tests.unit.factories import VENDOR_DIR, make_policy, vendor
+from tests.helpers.factories import VENDOR_DIR, make_policy, vendor
 
 OSLO = ZoneInfo("Europe/Oslo")
 A, B, C = (Target(n, f"+4740000{i:03d}", "nb") for i, n in enumerate("ABC", start=1))

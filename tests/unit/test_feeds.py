@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from rotas import feeds
 from rotas.rota import Rota, shifts_between
-from tests.unit.factories import (
+from tests.helpers.factories import (
     VENDOR_DIR,
     make_layer,
     make_person,

@@ -14,7 +14,7 @@ import recurring_ical_events
 
 from oncall.cli import main
 from rotas import feeds
-from tests.unit.factories import vendor
+from tests.helpers.factories import vendor
 
 DATE_COLUMN = 32  # where the first layer's cell starts in a `rota show` row
 HANDOFF = re.compile(r" > (\d\d:\d\d) (.+?)(\*?)$")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from rotas.rota import Rota, rotation_start
 from rotas.routing import decide, is_covered
 from rotas.timetable import change_points, coverage_gaps, gap_points, timetable
-from tests.unit.factories import (
+from tests.helpers.factories import (
     dst_days,
     make_layer,
     make_person,
@@ -26,7 +26,7 @@ from tests.unit.factories import (
     vendor,
     wall_instant,
 )
-from tests.unit.test_properties import utc, vendor_severity_instant
+from tests.helpers.strategies import utc, vendor_severity_instant
 
 TZS = ("Europe/Oslo", "Europe/Stockholm")
 DST_DAYS = {tz: dst_days(tz, 2025, 2028) for tz in TZS}

@@ -10,7 +10,7 @@ import pendulum
 
 from ivr import steps
 from rotas.config import load_policy
-from tests.unit.factories import VENDOR_DIR
+from tests.helpers.factories import VENDOR_DIR
 
 WEDNESDAY_NOON = pendulum.datetime(2026, 11, 25, 12, 0, tz="Europe/Oslo")
 SUNDAY_NOON = pendulum.datetime(2026, 11, 29, 12, 0, tz="Europe/Oslo")

@@ -19,7 +19,7 @@ from rotas.handoff import (
 )
 from rotas.incident import septets, to_gsm7
 from rotas.rota import Rota, on_call_at
-from tests.unit.factories import dst_days, make_layer, make_person, vendor
+from tests.helpers.factories import dst_days, make_layer, make_person, vendor
 
 OSLO = "Europe/Oslo"
 

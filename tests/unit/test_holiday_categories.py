@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rotas.config import check_policy_file
 from rotas.routing import decide
-from tests.unit.factories import vendor
+from tests.helpers.factories import vendor
 
 VENDORS = Path(__file__).resolve().parents[2] / "config" / "vendors"
 PUBLIC_ONLY_LINE = "holidays: SE\n"

@@ -22,7 +22,7 @@ from rotas.incident import (
     reply_text,
     septets,
 )
-from tests.unit.factories import VENDOR_IDS, vendor
+from tests.helpers.factories import VENDOR_IDS, vendor
 
 # -- an independent GSM 03.38 encoder ------------------------------------------------------------
 

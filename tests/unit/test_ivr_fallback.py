@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from ivr import prompts
 from ivr.call import Call
 from ivr.fallback import fallback
-from tests.unit.factories import vendor
+from tests.helpers.factories import vendor
 
 ACTION = "https://oncall.example.com/twilio/voice/fallback"
 

@@ -37,7 +37,7 @@ from ivr.steps import (
 )
 from rotas.config import load_policy
 from rotas.routing import duty_numbers
-from tests.unit.factories import VENDOR_DIR, vendor
+from tests.helpers.factories import VENDOR_DIR, vendor
 
 OPEN = pendulum.datetime(2026, 12, 2, 10, 0, tz="Europe/Oslo")  # a Wednesday: desk open
 CLOSED = pendulum.datetime(2026, 12, 2, 23, 0, tz="Europe/Oslo")  # the same night

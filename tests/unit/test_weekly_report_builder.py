@@ -12,7 +12,7 @@ from rotas.escalation import Plan
 from rotas.incident import Incident
 from rotas.report import CallRow, ack_summary, build_report, respond_status
 from rotas.weeks import iso_week, parse_week
-from tests.unit.factories import vendor
+from tests.helpers.factories import vendor
 
 TZ = "Europe/Oslo"
 
