@@ -19,8 +19,8 @@ from flask_smorest import abort
 from marshmallow import fields as f
 
 from oncall.services.policies import Conflict, Invalid, Saved
-from oncall.web.api import errors
 from oncall.web.api.common import iso
+from oncall.web.api.refusals import refusals
 
 ETAG = re.compile(r'"([1-9][0-9]{0,11})"')
 ETAG_PATTERN = '^"[1-9][0-9]{0,11}"$'  # the same, as the document states it
@@ -52,18 +52,8 @@ WHY = {
 
 
 def documented(bp, *statuses: int):
-    """Documents a write's error statuses (the one error shape) beside the default."""
-
-    def decorator(view):
-        for status in reversed(statuses):
-            headers = {"ETag": CURRENT_ETAG} if status == 409 else None
-            document = bp.alt_response(
-                status, schema=errors.ErrorSchema, description=WHY[status], headers=headers
-            )
-            view = document(view)
-        return view
-
-    return decorator
+    """Documents a write's error statuses (WHY; the one error shape) beside the default."""
+    return refusals(bp, {s: WHY[s] for s in statuses}, headers={409: {"ETag": CURRENT_ETAG}})
 
 
 def if_match(*, required: bool):
