@@ -11,8 +11,6 @@ import getpass
 import json
 from pathlib import Path
 
-import pendulum
-
 from config.settings import Settings
 from oncall.cli.args import MAX_HISTORY_LIMIT, UsageError
 from oncall.cli.config_commands import check_duplicate_inbound
@@ -122,7 +120,7 @@ def cmd_history(args, settings: Settings) -> int:
         print(json.dumps([_version_json(v) for v in versions], ensure_ascii=False, indent=1))
         return 0
     for v in versions:
-        print(f"{v.number:>5}  {_local(v)}  {v.author}  {v.summary}")
+        print(f"{v.number:>5}  {v.local_at}  {v.author}  {v.summary}")
     return 0
 
 
@@ -173,10 +171,6 @@ def _author(given: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
         return "unknown"
-
-
-def _local(v: Version) -> str:
-    return pendulum.parse(v.at).in_timezone(v.timezone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _version_json(v: Version) -> dict:

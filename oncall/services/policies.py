@@ -60,6 +60,11 @@ class Version:
         m = re.search(r"^timezone:\s*['\"]?([\w/+-]+)", self.text, re.MULTILINE)
         return m[1] if m else "UTC"
 
+    @property
+    def local_at(self) -> str:
+        """When it was saved, in the vendor's zone: 2026-12-01 09:30 CET."""
+        return pendulum.parse(self.at).in_timezone(self.timezone).strftime("%Y-%m-%d %H:%M %Z")
+
 
 @dataclass(frozen=True)
 class Saved:
@@ -75,9 +80,8 @@ class Conflict(Exception):
         if current is None:
             self.message = f"{vendor} has no policy yet (it was never saved); reload"
         else:
-            at = pendulum.parse(current.at).in_timezone(current.timezone)
             self.message = (
-                f"changed by {current.author} at {at.strftime('%Y-%m-%d %H:%M %Z')} "
+                f"changed by {current.author} at {current.local_at} "
                 f"(version {current.number}); reload"
             )
         super().__init__(self.message)
