@@ -90,11 +90,14 @@ def instant(text: str | None, tz: str, default=None):
 
 
 def iso(at, tz: str) -> str | None:
-    """An instant (or epoch seconds) as ISO-8601 with the offset of zone `tz`."""
+    """An instant (or epoch seconds, or ISO-8601 text as the stores keep it) as ISO-8601 with
+    the offset of zone `tz`."""
     if at is None:
         return None
     if isinstance(at, int | float):
         return pendulum.from_timestamp(at, tz=tz).isoformat()
+    if isinstance(at, str):
+        return pendulum.parse(at).in_timezone(tz).isoformat()
     return pendulum.instance(at).in_timezone(tz).isoformat()
 
 

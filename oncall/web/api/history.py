@@ -5,7 +5,6 @@ oncall.services.policies."""
 from __future__ import annotations
 
 import marshmallow as ma
-import pendulum
 from flask_smorest import abort
 from marshmallow import fields as f
 
@@ -53,7 +52,7 @@ def _version(version, tz: str) -> dict:
     return {
         "number": version.number,
         "author": version.author,
-        "at": iso(pendulum.parse(version.at), tz),
+        "at": iso(version.at, tz),
         "summary": version.summary,
         "changes": version.changes,
     }

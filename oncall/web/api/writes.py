@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 import marshmallow as ma
-import pendulum
 from flask import request
 from flask_smorest import abort
 from marshmallow import fields as f
@@ -131,7 +130,7 @@ def saved(result: Saved, tz: str, **extra) -> dict:
         "version": version.number,
         "etag": str(version.number),
         "author": version.author,
-        "at": iso(pendulum.parse(version.at), tz),
+        "at": iso(version.at, tz),
         "summary": version.summary,
         "warnings": [
             {"path": w.path, "message": w.message, "level": w.level} for w in result.warnings
