@@ -33,6 +33,20 @@ class Change:
     at: object  # instant the new routing starts
     decision: Decision
 
+    def to_json(self) -> dict:
+        """The change as `oncall timetable --json` prints it (the API gives `at` in the
+        vendor's offset)."""
+        d = self.decision
+        return {
+            "at": self.at.isoformat(),
+            "route": d.route,
+            "dial": list(d.dial),
+            "page": list(d.page),
+            "open": d.open,
+            "covered": d.covered,
+            "reason": d.reason,
+        }
+
 
 @dataclass(frozen=True)
 class Gap:

@@ -108,7 +108,7 @@ def cmd_timetable(args, settings: Settings) -> int:
     end = pendulum.datetime(last.year, last.month, last.day, tz=policy.tz).add(days=1)
     changes = timetable(policy, args.severity, begin, end)
     if args.json:
-        print(json.dumps([out.change_json(c) for c in changes], ensure_ascii=False, indent=1))
+        print(json.dumps([c.to_json() for c in changes], ensure_ascii=False, indent=1))
     else:
         print(out.timetable_text(policy, args.severity, changes))
     return 0

@@ -49,19 +49,6 @@ def check_summary(path: str, policy: VendorPolicy, gaps: list[Gap], months: int)
     return "\n".join(lines)
 
 
-def change_json(c: Change) -> dict:
-    d = c.decision
-    return {
-        "at": c.at.isoformat(),
-        "route": d.route,
-        "dial": list(d.dial),
-        "page": list(d.page),
-        "open": d.open,
-        "covered": d.covered,
-        "reason": d.reason,
-    }
-
-
 def timetable_text(policy: VendorPolicy, severity: str, changes: list[Change]) -> str:
     lines = [f"{policy.name}: routing of {severity!r} ({policy.tz}), {len(changes)} change(s)"]
     for c in changes:

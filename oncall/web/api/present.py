@@ -50,16 +50,7 @@ def shift(s, tz: str) -> dict:
 
 
 def change(c, tz: str) -> dict:
-    d = c.decision
-    return {
-        "at": iso(c.at, tz),
-        "route": d.route,
-        "dial": list(d.dial),
-        "page": list(d.page),
-        "open": d.open,
-        "covered": d.covered,
-        "reason": d.reason,
-    }
+    return {**c.to_json(), "at": iso(c.at, tz)}
 
 
 def gap(g, tz: str) -> dict:
