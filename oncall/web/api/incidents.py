@@ -111,15 +111,17 @@ def get_incident(incident_id: str):
 @bp.response(200, ChangedSchema)
 def acknowledge_incident(incident_id: str):
     """Acknowledge: escalation stops, as when a paged engineer replies 1 (ACK)."""
-    inc = _incident(incident_id)
-    changed = acknowledge(services(), inc, access.user().username, via="API")
-    return {"changed": changed, "incident": _detail(services().incidents.load(incident_id))}
+    return _changed(incident_id, acknowledge)
 
 
 @bp.route("/incidents/<incident_id:incident_id>/resolve", methods=["POST"])
 @bp.response(200, ChangedSchema)
 def resolve_incident(incident_id: str):
     """Resolve, as when a paged engineer replies 3 (RES)."""
-    inc = _incident(incident_id)
-    changed = resolve(services(), inc, access.user().username, via="API")
+    return _changed(incident_id, resolve)
+
+
+def _changed(incident_id: str, change) -> dict:
+    """`change` (acknowledge or resolve) by the user, through the API; the incident after."""
+    changed = change(services(), _incident(incident_id), access.user().username, via="API")
     return {"changed": changed, "incident": _detail(services().incidents.load(incident_id))}
