@@ -9,9 +9,9 @@ from config.settings import Settings
 from oncall.cli.args import UsageError
 from oncall.clock import clock_for
 from oncall.services.feeds import (
-    FeedInfo,
     UnknownTarget,
     create_feed,
+    feed_json,
     feed_url,
     list_feeds,
     renew_feed,
@@ -71,7 +71,7 @@ def _owner(client, owner: str | None) -> str:
 def _list(args, settings: Settings) -> int:
     found = list_feeds(connect(settings), owner=args.owner)
     if args.json:
-        print(json.dumps([_json(f) for f in found], ensure_ascii=False, indent=1))
+        print(json.dumps([feed_json(f) for f in found], ensure_ascii=False, indent=1))
         return 0
     for f in found:
         print(f"{f.id}  {f.kind:<6}  {target_text(f):<28}  {f.owner:<16}  {f.created}")
@@ -95,18 +95,6 @@ def _renew(args, settings: Settings) -> int:
     print(f"feed {info.id}: {target_text(info)}, owner {info.owner}; the old URL is dead")
     print(feed_url(settings.public_base_url, token))
     return 0
-
-
-def _json(info: FeedInfo) -> dict:
-    return {
-        "id": info.id,
-        "kind": info.kind,
-        "target": target_text(info),
-        "vendor": info.vendor,
-        "layer": info.layer,
-        "owner": info.owner,
-        "created": info.created,
-    }
 
 
 FEED_COMMANDS = {"add": _add, "list": _list, "revoke": _revoke, "renew": _renew}

@@ -119,6 +119,19 @@ def target_text(info: FeedInfo) -> str:
     return f"person {mask(info.phone)}" if info.kind == "person" else f"{info.vendor}/{info.layer}"
 
 
+def feed_json(info: FeedInfo) -> dict:
+    """A feed as `feeds list --json` and the API show it: never its token, the phone masked."""
+    return {
+        "id": info.id,
+        "kind": info.kind,
+        "target": target_text(info),
+        "vendor": info.vendor,
+        "layer": info.layer,
+        "owner": info.owner,
+        "created": info.created,
+    }
+
+
 def _target(kind, phone, vendor, layer, vendors) -> dict:
     if kind not in KINDS:
         raise UnknownTarget(f"kind {kind!r} is not one of {', '.join(KINDS)}")

@@ -60,20 +60,11 @@ class NewFeedSchema(FeedSchema):
     url = f.String(required=True, metadata={"description": "shown this once", "format": "uri"})
 
 
-def _body(info: feeds.FeedInfo) -> dict:
-    return {
-        "id": info.id,
-        "kind": info.kind,
-        "owner": info.owner,
-        "created": info.created,
-        "vendor": info.vendor,
-        "layer": info.layer,
-        "target": feeds.target_text(info),
-    }
-
-
 def _with_url(info: feeds.FeedInfo, token: str) -> dict:
-    return {**_body(info), "url": feeds.feed_url(services().settings.public_base_url, token)}
+    return {
+        **feeds.feed_json(info),
+        "url": feeds.feed_url(services().settings.public_base_url, token),
+    }
 
 
 def _feed(feed_id: str) -> feeds.FeedInfo:
@@ -90,7 +81,7 @@ def _feed(feed_id: str) -> feeds.FeedInfo:
 def list_feeds():
     """The feeds I may manage: my own, a lead's vendors' layer feeds, every feed for an admin."""
     found = feeds.list_feeds(services().redis)
-    return [_body(i) for i in found if access.may("manage_feeds", i.vendor, feed=i)]
+    return [feeds.feed_json(i) for i in found if access.may("manage_feeds", i.vendor, feed=i)]
 
 
 @bp.route("/feeds", methods=["POST"])
