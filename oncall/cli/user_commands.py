@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import secrets
 import sys
 from dataclasses import asdict
 from datetime import timedelta
@@ -23,7 +22,6 @@ from oncall.services import users as svc
 from oncall.services.vendors import known_vendor_ids
 from oncall.store.redisconn import connect
 from rotas.permissions import ADMIN, ANY_VENDOR, ENGINEER, LEAD
-from rotas.phone import mask
 
 
 def cmd_users(args, settings: Settings) -> int:
@@ -65,7 +63,7 @@ def _add(args, settings: Settings) -> int:
 
 def _list(args, settings: Settings) -> int:
     users = svc.list_users(connect(settings))
-    rows = [_user_row(u) for u in users]
+    rows = [svc.user_json(u) for u in users]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -159,7 +157,7 @@ def parse_roles(specs: list[str], vendors: set[str]) -> dict[str, str]:
 
 def _password(args) -> str:
     if args.generate_password:
-        return secrets.token_urlsafe(15)
+        return svc.generated_password()
     if args.password_stdin:
         return svc.check_password(sys.stdin.readline().rstrip("\r\n"))
     return svc.check_password(_prompted_twice())
@@ -182,16 +180,6 @@ def _prompted_twice() -> str:
 def _print_generated(args, password: str) -> None:
     if args.generate_password:
         print(f"password (shown once): {password}")
-
-
-def _user_row(user: svc.User) -> dict:
-    return {
-        "username": user.username,
-        "name": user.name,
-        "phone": mask(user.phone) if user.phone else None,
-        "roles": user.roles,
-        "disabled": user.disabled,
-    }
 
 
 def _roles_text(roles: dict[str, str]) -> str:

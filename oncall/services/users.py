@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from oncall.clock import SystemClock
 from oncall.store import users as store
 from rotas.permissions import ADMIN, ANY_VENDOR, ROLES
-from rotas.phone import InvalidNumber, to_e164
+from rotas.phone import InvalidNumber, mask, to_e164
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 VENDOR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -222,6 +222,19 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def user_json(user: User, *, full_phone: bool = False) -> dict:
+    """A user as `users list --json` and the API show them: the phone masked unless
+    `full_phone` (the user's own /me); never the password hash."""
+    phone = user.phone if full_phone or not user.phone else mask(user.phone)
+    return {
+        "username": user.username,
+        "name": user.name,
+        "phone": phone,
+        "roles": dict(user.roles),
+        "disabled": user.disabled,
+    }
+
+
 def check_username(username: str) -> str:
     if not isinstance(username, str) or not USERNAME.match(username):
         raise UserError(
@@ -229,6 +242,11 @@ def check_username(username: str) -> str:
             "letter or digit"
         )
     return username
+
+
+def generated_password() -> str:
+    """A password made for a user (20 URL-safe characters), shown to them once."""
+    return secrets.token_urlsafe(15)
 
 
 def check_password(password: str) -> str:

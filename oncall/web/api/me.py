@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from marshmallow import fields as f
 
+from oncall.services import users
 from oncall.web.api import access, tokens
 from oncall.web.api.common import blueprint
 from oncall.web.api.refusals import refusals
-from oncall.web.api.users import UserSchema, user_body
+from oncall.web.api.users import UserSchema
 
 bp = blueprint("me", "The signed-in user and their own API tokens")
 
@@ -23,7 +24,7 @@ class MeSchema(UserSchema):
 def me():
     """Who the request's user is: name, phone (in full: it is theirs), roles."""
     user = access.user()
-    return {**user_body(user, full_phone=True), "admin": user.is_admin}
+    return {**users.user_json(user, full_phone=True), "admin": user.is_admin}
 
 
 @bp.route("/me/tokens")

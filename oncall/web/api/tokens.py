@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import marshmallow as ma
@@ -66,7 +67,7 @@ class NewTokenSchema(TokenSchema):
 
 
 def listed(username: str) -> list[dict]:
-    return [_info(t) for t in users.list_tokens(services().redis, username)]
+    return [asdict(t) for t in users.list_tokens(services().redis, username)]
 
 
 def create(username: str, args: dict) -> dict:
@@ -83,7 +84,7 @@ def create(username: str, args: dict) -> dict:
     except users.UserError as exc:
         abort(422, message=str(exc), messages={"json": {"name": [str(exc)]}})
     log.info("api: %s made token %s of %s", access.user().username, info.id, username)
-    return {**_info(info), "token": token}
+    return {**asdict(info), "token": token}
 
 
 def revoke(username: str, token_id: str) -> None:
@@ -116,14 +117,3 @@ def expiry(text: str | None, now):
 
 def _bad_expiry(problem: str):
     abort(422, message=f"expires: {problem}", messages={"json": {"expires": [problem]}})
-
-
-def _info(info: users.TokenInfo) -> dict:
-    return {
-        "id": info.id,
-        "username": info.username,
-        "name": info.name,
-        "created": info.created,
-        "expires": info.expires,
-        "last_used": info.last_used,
-    }

@@ -5,7 +5,6 @@ No answer ever holds a password hash or a stored token digest; phones are masked
 from __future__ import annotations
 
 import logging
-import secrets
 
 import marshmallow as ma
 from flask_smorest import abort
@@ -18,7 +17,7 @@ from oncall.web.api.common import blueprint
 from oncall.web.api.refusals import refusals
 from oncall.web.context import services
 from rotas.permissions import ADMIN, ANY_VENDOR, ROLES
-from rotas.phone import InvalidNumber, mask, to_e164
+from rotas.phone import InvalidNumber, to_e164
 
 bp = blueprint("users", "Users, roles and their API tokens (admins)")
 log = logging.getLogger(__name__)
@@ -83,17 +82,6 @@ class RolesArgs(ma.Schema):
     roles = _roles_field(required=True, validate=_checked_roles)
 
 
-def user_body(user: users.User, *, full_phone: bool = False) -> dict:
-    phone = user.phone if full_phone or not user.phone else mask(user.phone)
-    return {
-        "username": user.username,
-        "name": user.name,
-        "phone": phone,
-        "roles": dict(user.roles),
-        "disabled": user.disabled,
-    }
-
-
 def _known_roles(roles: dict) -> dict:
     """422 when a role names a vendor the store (or, without one, the files) does not know."""
     known = known_vendor_ids(services().redis, services().settings.config_dir)
@@ -118,7 +106,7 @@ def _existing(username: str) -> users.User:
 def list_users():
     """Every user (admins only)."""
     access.allow("manage_users")
-    return [user_body(u) for u in users.list_users(services().redis)]
+    return [users.user_json(u) for u in users.list_users(services().redis)]
 
 
 @bp.route("/users", methods=["POST"])
@@ -132,7 +120,7 @@ def add_user(args: dict):
     svc = services()
     if users.get_user(svc.redis, args["username"]) is not None:
         abort(409, message=f"user {args['username']!r} exists")  # before paying for a hash
-    password = args.get("password") or secrets.token_urlsafe(15)
+    password = args.get("password") or users.generated_password()
     try:
         user = users.add_user(
             svc.redis,
@@ -146,14 +134,14 @@ def add_user(args: dict):
     except users.UserError as exc:
         abort(409, message=str(exc))  # the schema checked the rest: made meanwhile
     log.info("api: %s added user %s", access.user().username, user.username)
-    return {**user_body(user), **({} if args.get("password") else {"password": password})}
+    return {**users.user_json(user), **({} if args.get("password") else {"password": password})}
 
 
 @bp.route("/users/<username:username>")
 @refusals(bp, {403: NOT_ADMIN, 404: NO_USER})
 @bp.response(200, UserSchema)
 def get_user(username: str):
-    return user_body(_existing(username))
+    return users.user_json(_existing(username))
 
 
 @bp.route("/users/<username:username>/disable", methods=["POST"])
@@ -166,7 +154,7 @@ def disable_user(username: str):
         abort(409, message="you cannot disable yourself; ask another admin")
     user = users.disable_user(services().redis, username)
     log.info("api: %s disabled user %s", access.user().username, username)
-    return user_body(user)
+    return users.user_json(user)
 
 
 @bp.route("/users/<username:username>/roles", methods=["PUT"])
@@ -184,7 +172,7 @@ def set_roles(args: dict, username: str):
         abort(409, message="you cannot take away your own admin role; ask another admin")
     user = users.set_roles(services().redis, username, roles)
     log.info("api: %s set the roles of %s", access.user().username, username)
-    return user_body(user)
+    return users.user_json(user)
 
 
 @bp.route("/users/<username:username>/tokens")
