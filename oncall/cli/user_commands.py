@@ -19,6 +19,7 @@ from config.settings import Settings
 from oncall.cli.args import UsageError, date_of
 from oncall.clock import clock_for
 from oncall.services import users as svc
+from oncall.services.tokens import create_token, list_tokens, revoke_token
 from oncall.services.vendors import known_vendor_ids
 from oncall.store.redisconn import connect
 from rotas.permissions import ADMIN, ANY_VENDOR, ENGINEER, LEAD
@@ -101,7 +102,7 @@ def _token_add(args, settings: Settings) -> int:
         day = date_of(args.expires, "--expires")
         expires = pendulum.datetime(day.year, day.month, day.day, tz="UTC") + timedelta(days=1)
     client = connect(settings)
-    token, info = svc.create_token(
+    token, info = create_token(
         client, args.user, name=args.name, expires=expires, clock=clock_for(settings, client)
     )
     print(f"token {info.id} ({info.name}) for {info.username}, expires {info.expires or 'never'}")
@@ -114,7 +115,7 @@ def _token_list(args, settings: Settings) -> int:
     client = connect(settings)
     if svc.get_user(client, args.user) is None:
         raise UsageError(f"no user {args.user!r}")
-    tokens = svc.list_tokens(client, args.user)
+    tokens = list_tokens(client, args.user)
     if args.json:
         print(json.dumps([asdict(t) for t in tokens], indent=1))
         return 0
@@ -129,7 +130,7 @@ def _token_list(args, settings: Settings) -> int:
 
 
 def _token_revoke(args, settings: Settings) -> int:
-    if not svc.revoke_token(connect(settings), args.user, args.token_id):
+    if not revoke_token(connect(settings), args.user, args.token_id):
         raise UsageError(f"{args.user} has no token {args.token_id!r} (see tokens list)")
     print(f"revoked token {args.token_id} of {args.user}")
     return 0

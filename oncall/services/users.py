@@ -1,19 +1,16 @@
-"""Users, their roles, passwords (argon2) and API tokens; the login audit.
+"""Users, their roles and passwords (argon2); the login audit. API tokens: tokens.py.
 
 Passwords are argon2id hashes (argon2-cffi's PasswordHasher; rehashed at the next login when
 its parameters change). A login with an unknown username still verifies a password (against
-a dummy hash) so the answer takes as long as for a wrong password. API tokens are 32 random
-bytes, urlsafe, prefixed "oc_", shown once and stored as their sha256 hex.
+a dummy hash) so the answer takes as long as for a wrong password.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 
 import pendulum
@@ -30,7 +27,6 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 VENDOR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 MAX_NAME = 100
-TOKEN_PREFIX = "oc_"
 HASHER = PasswordHasher()
 
 
@@ -63,16 +59,6 @@ class User:
         return self.roles.get(ANY_VENDOR) == ADMIN
 
 
-@dataclass(frozen=True)
-class TokenInfo:
-    id: str
-    username: str
-    name: str
-    created: str  # ISO-8601 UTC
-    expires: str | None
-    last_used: str | None
-
-
 def add_user(
     client: redis.Redis,
     username: str,
@@ -85,12 +71,12 @@ def add_user(
 ) -> User:
     username = check_username(username)
     fields = {
-        "name": _name(name),
+        "name": check_name(name),
         "phone": _phone(phone) or "",
         "roles": json.dumps(check_roles(roles), sort_keys=True),
         "disabled": "0",
         "password": HASHER.hash(check_password(password)),
-        "created": _iso((clock or SystemClock()).now()),
+        "created": utc_iso((clock or SystemClock()).now()),
         "epoch": "0",
     }
     if not store.create_user(client, username, fields):
@@ -111,21 +97,21 @@ def list_users(client: redis.Redis) -> list[User]:
 
 def disable_user(client: redis.Redis, username: str) -> User:
     """Disabled: no login, sessions and tokens stop working at once."""
-    _existing(client, username)
+    require_user(client, username)
     store.update_user(client, username, {"disabled": "1"}, bump_epoch=True)
     return get_user(client, username)
 
 
 def set_roles(client: redis.Redis, username: str, roles: dict[str, str]) -> User:
     """The user's roles replaced (checked like add_user's); effective at their next request."""
-    _existing(client, username)
+    require_user(client, username)
     store.update_user(client, username, {"roles": json.dumps(check_roles(roles), sort_keys=True)})
     return get_user(client, username)
 
 
 def set_password(client: redis.Redis, username: str, password: str) -> None:
     """A new password; the user's existing sessions end."""
-    _existing(client, username)
+    require_user(client, username)
     digest = HASHER.hash(check_password(password))
     store.update_user(client, username, {"password": digest}, bump_epoch=True)
 
@@ -157,7 +143,7 @@ def record_login(
     client: redis.Redis, username: str, address: str, outcome: str, *, clock=None
 ) -> None:
     """One audit entry (never the password)."""
-    at = _iso((clock or SystemClock()).now())
+    at = utc_iso((clock or SystemClock()).now())
     entry = {"at": at, "username": username[:64], "address": address[:64], "outcome": outcome}
     store.push_audit(client, entry)
 
@@ -165,61 +151,6 @@ def record_login(
 def audit(client: redis.Redis, *, limit: int = 50) -> list[dict]:
     """The latest login attempts, newest first: {at, username, address, outcome}."""
     return store.audit_entries(client, limit)
-
-
-def create_token(
-    client: redis.Redis, username: str, *, name: str, expires=None, clock
-) -> tuple[str, TokenInfo]:
-    """(the token, shown once; its info). `expires`: an aware datetime or None."""
-    _existing(client, username)
-    now = clock.now()
-    if expires is not None and (not isinstance(expires, datetime) or expires.tzinfo is None):
-        raise UserError("expires must be an aware date-time")
-    if expires is not None and expires <= now:
-        raise UserError("the expiry is in the past")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    fields = {
-        "id": secrets.token_hex(6),
-        "username": username,
-        "name": _name(name, "token name"),
-        "created": _iso(now),
-        "expires": _iso(expires) if expires else "",
-        "last_used": "",
-    }
-    store.save_token(client, token_digest(token), fields)
-    return token, _token_info(fields)
-
-
-def user_for_token(client: redis.Redis, token: str, *, clock) -> User | None:
-    """The token's user; None when unknown, revoked, expired or the user is disabled."""
-    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
-        return None
-    digest = token_digest(token)
-    record = store.load_token(client, digest)
-    if not record:
-        return None
-    now = clock.now()
-    if record.get("expires") and pendulum.parse(record["expires"]) <= now:
-        return None
-    user = get_user(client, record["username"])
-    if user is None or user.disabled:
-        return None
-    store.touch_token(client, digest, _iso(now))
-    return user
-
-
-def revoke_token(client: redis.Redis, username: str, token_id: str) -> bool:
-    return store.delete_token(client, username, token_id)
-
-
-def list_tokens(client: redis.Redis, username: str) -> list[TokenInfo]:
-    """The user's tokens, oldest first (never the token itself)."""
-    found = [_token_info(f) for f in store.user_tokens(client, username)]
-    return sorted(found, key=lambda t: (t.created, t.id))
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def user_json(user: User, *, full_phone: bool = False) -> dict:
@@ -266,9 +197,12 @@ def check_roles(roles: dict[str, str]) -> dict[str, str]:
     return dict(roles)
 
 
-def _existing(client: redis.Redis, username: str) -> None:
-    if get_user(client, username) is None:
+def require_user(client: redis.Redis, username: str) -> User:
+    """The user, or UserError naming the unknown username."""
+    user = get_user(client, username)
+    if user is None:
         raise UserError(f"no user {username!r}")
+    return user
 
 
 def _user(username: str, record: dict[str, str]) -> User:
@@ -282,18 +216,7 @@ def _user(username: str, record: dict[str, str]) -> User:
     )
 
 
-def _token_info(fields: dict[str, str]) -> TokenInfo:
-    return TokenInfo(
-        id=fields["id"],
-        username=fields["username"],
-        name=fields["name"],
-        created=fields["created"],
-        expires=fields.get("expires") or None,
-        last_used=fields.get("last_used") or None,
-    )
-
-
-def _name(name: str, what: str = "name") -> str:
+def check_name(name: str, what: str = "name") -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         raise UserError(f"a {what} has 1 to {MAX_NAME} characters")
     return name.strip()
@@ -320,5 +243,6 @@ def _dummy_hash() -> str:
     return HASHER.hash(secrets.token_urlsafe(16))
 
 
-def _iso(at) -> str:
+def utc_iso(at) -> str:
+    """An instant as ISO-8601 UTC, as the user store keeps times."""
     return pendulum.instance(at).in_timezone("UTC").isoformat()

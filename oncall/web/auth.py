@@ -20,7 +20,8 @@ from flask_limiter import Limiter
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from oncall.services.users import User, check_login, get_user, record_login, user_for_token
+from oncall.services.tokens import user_for_token
+from oncall.services.users import User, check_login, get_user, record_login
 from oncall.store import keys, redisconn
 from oncall.web import webhooks
 from oncall.web.context import services

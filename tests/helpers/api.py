@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from oncall.services.users import add_user, create_token, disable_user, get_user
+from oncall.services.tokens import create_token
+from oncall.services.users import add_user, disable_user, get_user
 from oncall.store import users as user_store
 from oncall.web.api.errors import CODES
 

@@ -3,7 +3,8 @@ in the vendors' people), each with one API token."""
 
 from __future__ import annotations
 
-from oncall.services.users import add_user, create_token
+from oncall.services.tokens import create_token
+from oncall.services.users import add_user
 
 PASSWORD = "test-password-1234"
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from oncall.services.users import list_tokens, revoke_token
+from oncall.services.tokens import list_tokens, revoke_token
 from tests.helpers.api import PASSWORD, authenticate, bearer, error_of
 from tests.helpers.browser import Browser
 

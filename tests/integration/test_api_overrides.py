@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from oncall.services import policies
-from oncall.services.users import add_user, create_token
+from oncall.services.tokens import create_token
+from oncall.services.users import add_user
 from rotas.rota import shifts_between
 from tests.helpers.api import PASSWORD, bearer, error_of
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from oncall.services.users import token_digest
+from oncall.services.tokens import token_digest
 from tests.helpers.api import PASSWORD, bearer, error_of
 from tests.helpers.api_users import stored, token_header
 from tests.helpers.browser import Browser

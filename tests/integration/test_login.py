@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from flask import jsonify
 
-from oncall.services import users
+from oncall.services import tokens, users
 from oncall.web import auth, create_app
 from tests.helpers.browser import TOKEN_FIELD, Browser
 
@@ -148,19 +148,19 @@ def bearer(token):
 
 
 def test_a_bearer_token_authenticates_and_needs_no_csrf_token(app, ann, redis_client, clock):
-    token, info = users.create_token(redis_client, "ann", name="ci", clock=clock)
+    token, info = tokens.create_token(redis_client, "ann", name="ci", clock=clock)
     client = app.test_client()
     assert client.get("/test-whoami", headers=bearer(token)).get_json() == {"user": "ann"}
     assert client.post("/test-whoami", headers=bearer(token)).status_code == 200
     assert "Set-Cookie" not in client.get("/test-whoami", headers=bearer(token)).headers
-    users.revoke_token(redis_client, "ann", info.id)
+    tokens.revoke_token(redis_client, "ann", info.id)
     assert client.get("/test-whoami", headers=bearer(token)).status_code == 401
 
 
 def test_an_expired_or_disabled_users_token_is_refused(app, ann, redis_client, clock):
     soon = clock.now() + timedelta(minutes=10)
-    expiring, _ = users.create_token(redis_client, "ann", name="ci", expires=soon, clock=clock)
-    lasting, _ = users.create_token(redis_client, "ann", name="laptop", clock=clock)
+    expiring, _ = tokens.create_token(redis_client, "ann", name="ci", expires=soon, clock=clock)
+    lasting, _ = tokens.create_token(redis_client, "ann", name="laptop", clock=clock)
     client = app.test_client()
     clock.advance(minutes=10)
     assert client.get("/test-whoami", headers=bearer(expiring)).status_code == 401

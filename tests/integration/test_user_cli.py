@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from oncall.cli import main, serve
-from oncall.services import policies, users
+from oncall.services import policies, tokens, users
 from oncall.services.vendors import known_vendor_ids
 from oncall.store import keys
 from oncall.store.redisconn import url_of
@@ -111,11 +111,11 @@ def test_tokens_add_list_revoke(oncall, redis_client, clock):
     token = out.splitlines()[-1]
     assert token.startswith("oc_")
     token_id = re.match(r"token (\w+) \(ci\) for ann, expires 2199-02-01T00:00:00", out)[1]
-    assert users.user_for_token(redis_client, token, clock=clock).username == "ann"
+    assert tokens.user_for_token(redis_client, token, clock=clock).username == "ann"
     status, out, _ = oncall("tokens", "list", "--user", "ann", "--json")
     assert [t["id"] for t in json.loads(out)] == [token_id] and token not in out
     assert oncall("tokens", "revoke", "--user", "ann", token_id)[0] == 0
-    assert users.user_for_token(redis_client, token, clock=clock) is None
+    assert tokens.user_for_token(redis_client, token, clock=clock) is None
     assert "ann has no tokens" in oncall("tokens", "list", "--user", "ann")[1]
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from oncall.services import users
+from oncall.services import tokens, users
 from oncall.store import keys
 
 PASSWORD = "correct horse battery"
@@ -84,51 +84,51 @@ def test_the_audit_is_capped(redis_client):
 
 def test_a_token_is_shown_once_and_stored_hashed(redis_client, clock):
     add(redis_client)
-    token, info = users.create_token(redis_client, "ann", name="ci", clock=clock)
+    token, info = tokens.create_token(redis_client, "ann", name="ci", clock=clock)
     assert token.startswith("oc_") and len(token) >= 43
     digest = hashlib.sha256(token.encode()).hexdigest()
     assert redis_client.hget(keys.token(digest), "username") == b"ann"
     assert token.encode() not in every_value(redis_client)
-    assert users.list_tokens(redis_client, "ann") == [info]
-    assert token not in repr(users.list_tokens(redis_client, "ann"))
-    assert users.user_for_token(redis_client, token, clock=clock).username == "ann"
-    assert users.list_tokens(redis_client, "ann")[0].last_used == clock.now().isoformat()
+    assert tokens.list_tokens(redis_client, "ann") == [info]
+    assert token not in repr(tokens.list_tokens(redis_client, "ann"))
+    assert tokens.user_for_token(redis_client, token, clock=clock).username == "ann"
+    assert tokens.list_tokens(redis_client, "ann")[0].last_used == clock.now().isoformat()
 
 
 def test_a_revoked_token_stops_working(redis_client, clock):
     add(redis_client)
-    token, info = users.create_token(redis_client, "ann", name="ci", clock=clock)
-    other, _ = users.create_token(redis_client, "ann", name="laptop", clock=clock)
-    assert users.revoke_token(redis_client, "ann", info.id)
-    assert not users.revoke_token(redis_client, "ann", info.id)
-    assert users.user_for_token(redis_client, token, clock=clock) is None
-    assert users.user_for_token(redis_client, other, clock=clock) is not None
-    assert [t.name for t in users.list_tokens(redis_client, "ann")] == ["laptop"]
+    token, info = tokens.create_token(redis_client, "ann", name="ci", clock=clock)
+    other, _ = tokens.create_token(redis_client, "ann", name="laptop", clock=clock)
+    assert tokens.revoke_token(redis_client, "ann", info.id)
+    assert not tokens.revoke_token(redis_client, "ann", info.id)
+    assert tokens.user_for_token(redis_client, token, clock=clock) is None
+    assert tokens.user_for_token(redis_client, other, clock=clock) is not None
+    assert [t.name for t in tokens.list_tokens(redis_client, "ann")] == ["laptop"]
 
 
 def test_a_token_expires(redis_client, clock):
     add(redis_client)
     expires = clock.now() + timedelta(hours=1)
-    token, info = users.create_token(redis_client, "ann", name="ci", expires=expires, clock=clock)
+    token, info = tokens.create_token(redis_client, "ann", name="ci", expires=expires, clock=clock)
     assert info.expires == expires.isoformat()
     clock.advance(minutes=59)
-    assert users.user_for_token(redis_client, token, clock=clock) is not None
+    assert tokens.user_for_token(redis_client, token, clock=clock) is not None
     clock.advance(minutes=1)
-    assert users.user_for_token(redis_client, token, clock=clock) is None
+    assert tokens.user_for_token(redis_client, token, clock=clock) is None
 
 
 def test_a_disabled_users_tokens_stop_working(redis_client, clock):
     add(redis_client)
-    token, _ = users.create_token(redis_client, "ann", name="ci", clock=clock)
+    token, _ = tokens.create_token(redis_client, "ann", name="ci", clock=clock)
     users.disable_user(redis_client, "ann")
-    assert users.user_for_token(redis_client, token, clock=clock) is None
+    assert tokens.user_for_token(redis_client, token, clock=clock) is None
     assert users.check_login(redis_client, "ann", PASSWORD) is None
 
 
 @pytest.mark.parametrize("token", ["", "oc_", "oc_" + "x" * 43, "Bearer", "x" * 500, None])
 def test_an_unknown_token_is_nobody(redis_client, clock, token):
     add(redis_client)
-    assert users.user_for_token(redis_client, token, clock=clock) is None
+    assert tokens.user_for_token(redis_client, token, clock=clock) is None
 
 
 def test_a_new_password_ends_the_users_sessions(redis_client):
@@ -172,7 +172,7 @@ def test_a_username_is_taken_once(redis_client):
 def test_token_input_is_checked(redis_client, clock):
     add(redis_client)
     with pytest.raises(users.UserError, match="no user"):
-        users.create_token(redis_client, "nobody", name="ci", clock=clock)
+        tokens.create_token(redis_client, "nobody", name="ci", clock=clock)
     with pytest.raises(users.UserError, match="in the past"):
-        users.create_token(redis_client, "ann", name="ci", expires=clock.now(), clock=clock)
-    assert users.list_tokens(redis_client, "ann") == []
+        tokens.create_token(redis_client, "ann", name="ci", expires=clock.now(), clock=clock)
+    assert tokens.list_tokens(redis_client, "ann") == []

@@ -15,6 +15,7 @@ from flask_smorest import abort
 from marshmallow import fields as f
 
 from oncall.services import users
+from oncall.services.tokens import create_token, list_tokens, revoke_token
 from oncall.web.api import access
 from oncall.web.context import services
 
@@ -67,7 +68,7 @@ class NewTokenSchema(TokenSchema):
 
 
 def listed(username: str) -> list[dict]:
-    return [asdict(t) for t in users.list_tokens(services().redis, username)]
+    return [asdict(t) for t in list_tokens(services().redis, username)]
 
 
 def create(username: str, args: dict) -> dict:
@@ -75,10 +76,10 @@ def create(username: str, args: dict) -> dict:
     svc = services()
     now = svc.clock.now()
     expires = expiry(args.get("expires"), now)
-    if len(users.list_tokens(svc.redis, username)) >= MAX_TOKENS:
+    if len(list_tokens(svc.redis, username)) >= MAX_TOKENS:
         abort(409, message=f"{username} has {MAX_TOKENS} tokens; revoke one first")
     try:
-        token, info = users.create_token(
+        token, info = create_token(
             svc.redis, username, name=args["name"], expires=expires, clock=svc.clock
         )
     except users.UserError as exc:
@@ -88,7 +89,7 @@ def create(username: str, args: dict) -> dict:
 
 
 def revoke(username: str, token_id: str) -> None:
-    if not users.revoke_token(services().redis, username, token_id):
+    if not revoke_token(services().redis, username, token_id):
         abort(404, message=f"{username} has no token {token_id!r}")
     log.info("api: %s revoked token %s of %s", access.user().username, token_id, username)
 
