@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from oncall.services import policies
+from oncall.services import policies, policy_overrides
 from oncall.services.tokens import create_token
 from oncall.services.users import add_user
 from rotas.rota import shifts_between
@@ -55,7 +55,7 @@ def test_the_list_has_each_override_with_its_id_and_person(api, redis_client):
     (item,) = response.json["overrides"]
     written = policies.current(redis_client, "aidn").document["overrides"][0]
     assert item == {
-        "id": policies.override_id(written),
+        "id": policy_overrides.override_id(written),
         "layer": "primary",
         "person": "per",
         "name": "Per Hansen (example)",
@@ -74,7 +74,7 @@ def test_a_lead_creates_and_deletes_overrides(api, redis_client):
     assert response.status_code == 201, response.json
     created = response.json
     assert (created["version"], response.headers["ETag"]) == (2, '"2"')
-    assert created["override"]["id"] == policies.override_id(body)
+    assert created["override"]["id"] == policy_overrides.override_id(body)
     assert created["override"]["end"] == "2026-12-02T08:00:00+01:00"
     assert created["summary"].startswith("overrides: +1 (ola on secondary")
     ids = [o["id"] for o in api.get(OVERRIDES, headers=LEAD).json["overrides"]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from oncall.services import policies
+from oncall.services import policies, policy_overrides
 from oncall.services.policies import Conflict
 
 AIDN = (Path(__file__).resolve().parents[2] / "config" / "vendors" / "aidn.yaml").read_text()
@@ -72,13 +72,15 @@ def test_concurrent_override_adds_are_all_kept(redis_client, clock):
     ]
     results = _together(
         *(
-            lambda o=o: policies.add_override(redis_client, "aidn", o, author="x", clock=clock)
+            lambda o=o: policy_overrides.add_override(
+                redis_client, "aidn", o, author="x", clock=clock
+            )
             for o in adds
         )
     )
     assert all(isinstance(r, tuple) for r in results), results
     document = policies.current(redis_client, "aidn").document
-    ids = {o["id"] for o in policies.overrides(document)}
+    ids = {o["id"] for o in policy_overrides.overrides(document)}
     assert {oid for _, oid in results} <= ids
     assert len(document["overrides"]) == 1 + len(adds)
     assert policies.current_numbers(redis_client) == {"aidn": 1 + len(adds)}
@@ -94,7 +96,9 @@ def test_an_override_with_a_stale_base_is_a_conflict(redis_client, clock):
         "to": "2027-02-01T20:00",
     }
     try:
-        policies.add_override(redis_client, "aidn", override, author="x", clock=clock, base=1)
+        policy_overrides.add_override(
+            redis_client, "aidn", override, author="x", clock=clock, base=1
+        )
     except Conflict as exc:
         assert exc.current.number == 2
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall.services import policies
+from oncall.services import policies, policy_overrides
 from oncall.services.policies import Conflict, Invalid
 
 VENDORS = Path(__file__).resolve().parents[2] / "config" / "vendors"
@@ -93,15 +93,19 @@ def test_restore_is_a_new_version_and_history_is_unchanged(redis_client, clock):
 
 def test_overrides_add_and_remove_by_stable_id(redis_client, clock):
     save(redis_client, clock)
-    saved, oid = policies.add_override(redis_client, "aidn", OVERRIDE, author="ola", clock=clock)
+    saved, oid = policy_overrides.add_override(
+        redis_client, "aidn", OVERRIDE, author="ola", clock=clock
+    )
     assert saved.version.summary == (
         "overrides: +1 (ola on primary 2027-01-02 08:00 to 2027-01-03 08:00)"
     )
-    listed = policies.overrides(saved.version.document)
-    assert [o["id"] for o in listed][1] == oid == policies.override_id(OVERRIDE)
-    removed = policies.remove_override(redis_client, "aidn", oid, author="ola", clock=clock)
+    listed = policy_overrides.overrides(saved.version.document)
+    assert [o["id"] for o in listed][1] == oid == policy_overrides.override_id(OVERRIDE)
+    removed = policy_overrides.remove_override(redis_client, "aidn", oid, author="ola", clock=clock)
     assert removed.version.number == 3
-    assert [o["id"] for o in policies.overrides(removed.version.document)] == [listed[0]["id"]]
+    assert [o["id"] for o in policy_overrides.overrides(removed.version.document)] == [
+        listed[0]["id"]
+    ]
     assert removed.version.changes[0]["op"] == "remove"
 
 

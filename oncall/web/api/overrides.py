@@ -11,7 +11,7 @@ from flask_smorest import abort
 from marshmallow import fields as f
 from werkzeug.routing import BaseConverter
 
-from oncall.services import policies
+from oncall.services import policies, policy_overrides
 from oncall.services.policies import Conflict, Invalid
 from oncall.web.api import access, writes
 from oncall.web.api.common import When, blueprint, instant, iso, vendor_policy
@@ -98,7 +98,7 @@ def list_overrides(vendor: str):
     policy = vendor_policy(vendor)
     version = _current(vendor)
     document = version.document
-    items = [_present(o, document, policy.tz) for o in policies.overrides(document)]
+    items = [_present(o, document, policy.tz) for o in policy_overrides.overrides(document)]
     body = {"vendor": vendor, "version": version.number, "etag": str(version.number),
             "overrides": items}  # fmt: skip
     return body, 200, {"ETag": f'"{version.number}"'}
@@ -120,7 +120,7 @@ def create_override(args: dict, vendor: str):
     item = {"layer": args["layer"], "person": args["person"], "from": args["start"].strip(),
             "to": args["end"].strip()}  # fmt: skip
     try:
-        result, override_id = policies.add_override(
+        result, override_id = policy_overrides.add_override(
             svc.redis, vendor, item, author=access.user().username, clock=svc.clock, base=base
         )
     except LookupError as exc:
@@ -142,9 +142,8 @@ def delete_override(vendor: str, override_id: str):
     """Remove the override with this id (a new version)."""
     policy = vendor_policy(vendor)
     svc = services()
-    found = next(
-        (o for o in policies.overrides(_current(vendor).document) if o["id"] == override_id), None
-    )
+    listed = policy_overrides.overrides(_current(vendor).document)
+    found = next((o for o in listed if o["id"] == override_id), None)
     if found is None:
         abort(404, message=f"{vendor} has no override {override_id!r}")
     wanted = {
@@ -156,7 +155,7 @@ def delete_override(vendor: str, override_id: str):
     access.allow("edit_override", vendor, policy=policy, override=wanted, now=svc.clock.now())
     base = writes.base_version(required=False)
     try:
-        result = policies.remove_override(
+        result = policy_overrides.remove_override(
             svc.redis, vendor, override_id, author=access.user().username, clock=svc.clock,
             base=base,
         )  # fmt: skip
