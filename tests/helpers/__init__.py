@@ -3,7 +3,8 @@ what a request wrote to Redis, and the scan for full phone numbers. Submodules: 
 call flows through the voice webhooks), stack (the end-to-end paging stack), paging (its
 observers), vendor_files (vendor YAML to mutate and check), factories (rotas values and small
 policies), strategies (hypothesis instants over every DST night), production (production-mode
-settings and the processes' command lines), and the others the API and live-reload tests use.
+settings and the processes' command lines), cli (`python -m oncall` in a subprocess), and
+the others the API and live-reload tests use.
 No test module imports another (tests/unit/test_test_layout.py).
 """
 

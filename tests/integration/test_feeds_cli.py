@@ -4,34 +4,20 @@ own Redis: a URL is printed once, never listed; bad arguments exit 2 with one li
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from oncall.services.feeds import feed_for_token
 from oncall.services.users import add_user
-from oncall.store.redisconn import url_of
+from tests.helpers.cli import run_oncall
 
-ROOT = Path(__file__).resolve().parents[2]
 KARI = "+4740000101"
 BASE = "https://oncall.example.com"
 
 
 def oncall_feeds(redis_client, *argv: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("ONCALL_CONFIG_DIR",)}
-    env["REDIS_URL"] = url_of(redis_client)
-    env["PUBLIC_BASE_URL"] = BASE
-    return subprocess.run(
-        [sys.executable, "-m", "oncall", "feeds", *argv],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_oncall(redis_client, "feeds", *argv, env={"PUBLIC_BASE_URL": BASE})
 
 
 def token_of(url: str) -> str:

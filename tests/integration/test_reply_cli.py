@@ -6,31 +6,18 @@ Against the test's own Redis (REDIS_URL): a dry run by default (the answer, noth
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from oncall.store.redisconn import url_of
 from rotas.incident import reply_text
+from tests.helpers.cli import run_oncall
 
-ROOT = Path(__file__).resolve().parents[2]
 KARI = "+4740000101"
 
 
 def oncall_reply(redis_client, *argv: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("ONCALL_CONFIG_DIR",)}
-    env["REDIS_URL"] = url_of(redis_client)
-    return subprocess.run(
-        [sys.executable, "-m", "oncall", "reply", *argv],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_oncall(redis_client, "reply", *argv)
 
 
 @pytest.mark.parametrize(
