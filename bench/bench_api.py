@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_routing import big_vendor_yaml, calibration  # noqa: E402
-from bench.processes import free_port, wait_port  # noqa: E402
+from bench.processes import free_port, procfile_web, wait_port  # noqa: E402
 from oncall.clock import SystemClock  # noqa: E402
 from oncall.services import policies  # noqa: E402
 from oncall.store.redisconn import start_embedded, url_of  # noqa: E402
@@ -237,8 +237,7 @@ def main() -> None:
     token = cli(env, "tokens", "add", "--user", "bench", "--name", "bench").split()[-1]
     with open(tmp / "gunicorn.log", "w") as log:
         web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
-            + ["--bind", f"127.0.0.1:{port}", "oncall.wsgi:app"],
+            procfile_web(port),
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -33,7 +33,7 @@ import pendulum
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.processes import free_port, wait_port  # noqa: E402
+from bench.processes import free_port, procfile_web, wait_port  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from oncall.clock import SystemClock  # noqa: E402
 from oncall.services import policies  # noqa: E402
@@ -128,8 +128,7 @@ def main() -> None:
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
-        + ["--bind", f"127.0.0.1:{port}", "oncall.wsgi:app"],
+        procfile_web(port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,4 +1,4 @@
-"""What the benchmarks share: free ports, waiting for a listener, the gunicorn command."""
+"""What the benchmarks share: free ports, waiting for a listener, the gunicorn commands."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ def wait_port(port: int, seconds: float = 10.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise SystemExit(f"nothing listening on port {port}")
+
+
+def procfile_web(port: int, app: str = "oncall.wsgi:app") -> list[str]:
+    """The Procfile's web command (config/gunicorn.py), bound to 127.0.0.1:`port`."""
+    return [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py",
+            "--bind", f"127.0.0.1:{port}", app]  # fmt: skip
 
 
 def gunicorn(app: str, port: int) -> list[str]:

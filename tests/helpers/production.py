@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+from bench.processes import procfile_web
 from tests.helpers.stack import ROOT
 
 PRODUCTION_SETTINGS = {
@@ -18,16 +19,7 @@ PRODUCTION_SETTINGS = {
     "TWILIO_AUTH_TOKEN": "token",
 }
 ENTRY_POINTS = {
-    "web": [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "config/gunicorn.py",
-        "--bind",
-        "127.0.0.1:0",
-        "oncall.wsgi:app",
-    ],  # fmt: skip
+    "web": procfile_web(0),
     "worker": [sys.executable, "-m", "workers.run"],
     "release": [sys.executable, "-m", "oncall", "release"],
 }

@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from contextlib import suppress
 from pathlib import Path
 
-from bench.processes import free_port
+from bench.processes import free_port, procfile_web
 from tests.helpers.stack import ROOT
 
 
@@ -21,8 +20,7 @@ class Gunicorn:
         self.log = log
         with open(log, "w") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
-                + ["--bind", f"127.0.0.1:{self.port}", "oncall.wsgi:app"],
+                procfile_web(self.port),
                 cwd=ROOT,
                 env=env,
                 stdout=out,
