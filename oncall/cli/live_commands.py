@@ -103,10 +103,6 @@ def _paging_rule(policy: VendorPolicy, severity_id: str, desk: str):
     )
 
 
-
-
-
-
 def cmd_incident(args, settings: Settings) -> int:
 
     return _print_incident(connect(settings), args.id, args.json, False)

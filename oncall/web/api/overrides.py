@@ -136,7 +136,7 @@ def create_override(args: dict, vendor: str):
 
 @bp.route("/vendors/<vendor_id:vendor>/overrides/<override_id:override_id>", methods=["DELETE"])
 @writes.if_match(required=False)
-@writes.documented(bp, 400, 403, 409)
+@writes.documented(bp, 400, 403, 409, 422)
 @bp.response(200, writes.SavedSchema, headers={"ETag": writes.ETAG_HEADER})
 def delete_override(vendor: str, override_id: str):
     """Remove the override with this id (a new version)."""
@@ -163,4 +163,6 @@ def delete_override(vendor: str, override_id: str):
         abort(404, message=f"{vendor} has no override {override_id!r}")
     except Conflict as exc:
         writes.conflict(exc)
+    except Invalid as exc:  # the version without it breaks a rule (e.g. a number now taken)
+        writes.invalid(exc)
     return writes.saved(result, policy.tz), 200, writes.etag_header(result)
