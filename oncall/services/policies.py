@@ -22,6 +22,7 @@ from oncall.services.policy_checks import (
     FieldProblem,
     Invalid,
     check_claims,
+    check_sender,
     check_text,
     check_vendor_id,
     claimed_problem,
@@ -175,6 +176,7 @@ def save_text(
 
 def _save_checked(client, vendor, text, base, author, clock, summary, gaps=True) -> Saved:
     policy, warnings, document = check_text(vendor, text)
+    check_sender(policy)
     check_claims(policy, store.inbound_owners(client))
     number = store.current_number(client, vendor)
     if (number or None) != base:

@@ -65,6 +65,19 @@ def _field_problems(data, problems) -> list[FieldProblem]:
     ]
 
 
+def check_sender(policy: VendorPolicy) -> None:
+    """Invalid without an inbound number: callers dial it and every page and SMS leaves from
+    the first one, so a stored version without one silences the vendor (and production's
+    start-up gate refuses to start any process while one is stored)."""
+    if not policy.inbound:
+        raise Invalid([FieldProblem("inbound", NO_SENDER)])
+
+
+NO_SENDER = (
+    "give at least one inbound number: callers dial it, and pages and SMS leave from the first"
+)
+
+
 def check_claims(policy: VendorPolicy, owners: dict[str, str]) -> None:
     """Invalid when another vendor's current version claims one of the policy's numbers."""
     errors = [
