@@ -39,6 +39,9 @@ MAX_HISTORY = 500  # versions per history() call
 MAX_SUMMARY = 300  # characters of a summary a writer gives
 MAX_AUTHOR = 100
 _Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # every scalar a string, as check reads
+# libyaml's emitter: ~6x faster than PyYAML's (a 2,000-override document: 7 ms, not 46 ms), and
+# it escapes what PyYAML writes raw and then reads back changed (U+0085 NEL became a space)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,9 @@ def save_document(client, vendor, document: dict, *, base, author, clock, summar
 
 
 def document_text(document: dict) -> str:
-    return yaml.safe_dump(in_file_order(document), allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(
+        in_file_order(document), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
+    )
 
 
 def restore(client, vendor, number, *, base, author, clock) -> Saved:
