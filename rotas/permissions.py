@@ -10,6 +10,7 @@ vendor's `people` entries with the user's phone.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import NamedTuple
 
 from rotas.policy import VendorPolicy
@@ -20,6 +21,8 @@ ROLES = (ADMIN, LEAD, ENGINEER)
 ANY_VENDOR = "*"
 ACTIONS = ("view", "edit_policy", "edit_override", "manage_users", "manage_feeds")
 LEAD_ACTIONS = frozenset({"view", "edit_policy", "edit_override", "manage_feeds"})
+# how far before now an engineer's override may start: a phone sends "from" to the minute
+PAST_SLACK = timedelta(minutes=15)
 
 
 class OverrideRequest(NamedTuple):
@@ -52,7 +55,8 @@ def override_refusal(
     """None when an engineer with `phone` may add (or remove) `override` in `policy`, else why
     not. Allowed: an override that puts the engineer themselves on a shift, or one that hands
     a shift the engineer holds in that layer for the whole interval (existing overrides
-    included, this one left out) to a colleague. Never one that is already over at `now`."""
+    included, this one left out) to a colleague. Never one that starts before `now` (less
+    PAST_SLACK): past shifts are what the weekly report counts as each person's hours."""
     mine = own_people(policy, phone)
     if not mine:
         return f"you are not one of {policy.id}'s people (no entry with your phone)"
@@ -65,6 +69,11 @@ def override_refusal(
         return "the override must end after it starts"
     if now is not None and override.end <= now:
         return "the override is over: an engineer cannot change past shifts"
+    if now is not None and override.start < now - PAST_SLACK:
+        return (
+            f"the override starts before now ({override.start.isoformat()}): an engineer "
+            "cannot change past shifts; start it now or later, or ask a lead"
+        )
     if override.person in mine:
         return None
     if _holds_whole(_without(layer, override), mine, override.start, override.end):

@@ -8,10 +8,23 @@ import copy
 import pytest
 
 from oncall.services import policies
-from tests.helpers.api import bearer, error_of
+from oncall.services.tokens import create_token
+from oncall.services.users import add_user
+from tests.helpers.api import PASSWORD, bearer, error_of
 
 LEAD = bearer("lead")
 POLICY = "/api/v1/vendors/aidn/policy"
+OVERRIDES = "/api/v1/vendors/aidn/overrides"
+
+
+@pytest.fixture
+def kari(api, app):
+    """An engineer of aidn who is aidn's `kari` (same phone): her Authorization header."""
+    svc = app.extensions["oncall"]
+    add_user(svc.redis, "kari", name="Kari", password=PASSWORD, phone="+4740000101",
+             roles={"aidn": "engineer"})  # fmt: skip
+    token, _ = create_token(svc.redis, "kari", name="phone", clock=svc.clock)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def read(api) -> tuple[dict, str]:
@@ -62,3 +75,17 @@ def test_yaml_special_text_in_a_put_is_stored_as_text_and_reads_back_the_same(
     stored = policies.current(redis_client, "aidn")
     assert policies.parse_document(stored.text) == edited
     assert policies.parse_document(policies.document_text(stored.document)) == edited
+
+
+def test_an_engineer_cannot_put_herself_on_past_shifts(api, app, redis_client, kari):
+    """The weekly report counts each person's hours on duty from the rota, overrides
+    included: an override that starts in January and ends in an hour would give kari ten
+    months of everyone's primary shifts. Refused (403), nothing saved; from now on: 201."""
+    now = app.extensions["oncall"].clock.now().in_timezone("Europe/Oslo")
+    until = now.add(hours=1).strftime("%Y-%m-%dT%H:%M")
+    body = {"layer": "primary", "person": "kari", "from": "2026-01-05T08:00", "to": until}
+    error = error_of(api.post(OVERRIDES, json=body, headers=kari), 403)
+    assert "cannot change past shifts" in error["message"]
+    assert policies.current(redis_client, "aidn").number == 1
+    from_now = {**body, "from": now.strftime("%Y-%m-%dT%H:%M")}
+    assert api.post(OVERRIDES, json=from_now, headers=kari).status_code == 201
