@@ -89,3 +89,27 @@ def test_an_engineer_cannot_put_herself_on_past_shifts(api, app, redis_client, k
     assert policies.current(redis_client, "aidn").number == 1
     from_now = {**body, "from": now.strftime("%Y-%m-%dT%H:%M")}
     assert api.post(OVERRIDES, json=from_now, headers=kari).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("put", POLICY, {"If-Match": '"1"'}),
+        ("post", OVERRIDES, {}),
+        ("post", "/api/v1/simulate", {}),
+        ("post", "/api/v1/me/tokens", {}),
+        ("post", "/api/v1/users", None),
+    ],
+)
+def test_an_integer_of_5000_digits_in_a_body_is_400_not_500(
+    api, redis_client, method, path, headers
+):
+    """json.loads refuses an integer of more than 4,300 digits with a plain ValueError,
+    which webargs let through as a 500 on every endpoint with a JSON body."""
+    body = '{"name": ' + "9" * 5000 + "}"
+    headers = {**bearer("admin")} if headers is None else {**LEAD, **headers}
+    response = getattr(api, method)(path, data=body, content_type="application/json",
+                                     headers=headers)  # fmt: skip
+    error = error_of(response, 400)
+    assert error["details"] == [{"path": "json", "message": "Invalid JSON body."}]
+    assert policies.current(redis_client, "aidn").number == 1

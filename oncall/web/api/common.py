@@ -3,6 +3,7 @@ the path converters with their patterns, bounded query fields, and time in a ven
 
 from __future__ import annotations
 
+import json
 import logging
 
 import marshmallow as ma
@@ -10,6 +11,7 @@ import pendulum
 import redis
 from flask import request
 from flask_smorest import Blueprint, abort
+from webargs.flaskparser import FlaskParser
 from werkzeug.routing import BaseConverter
 
 from oncall.web.api import access
@@ -21,10 +23,25 @@ log = logging.getLogger(__name__)
 MAX_RANGE_DAYS = 26 * 7
 
 
+class JsonBodyParser(FlaskParser):
+    """webargs' parser, with every body json.loads refuses a 400: webargs answers only a
+    JSONDecodeError so, and an integer of more than 4,300 digits raises a plain ValueError
+    (Python's limit on int-from-text), which was a 500 on every JSON endpoint."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except ValueError as exc:
+            raise json.JSONDecodeError(str(exc), doc="(the body)", pos=0) from None
+
+
 def blueprint(name: str, description: str) -> Blueprint:
     """A resource's blueprint under /api/v1: every view needs a user (access.require_user);
     Redis unreachable -> 503 in the error shape."""
     bp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
+    bp.ARGUMENTS_PARSER = JsonBodyParser()
     bp.before_request(access.require_user)
     bp.register_error_handler(redis.RedisError, _redis_down)
     bp.register_error_handler(RecursionError, _too_deep)
