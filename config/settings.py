@@ -67,6 +67,9 @@ class Settings:
     # rate strings, counted in Redis over a moving window.
     login_limit_per_account: str = "5/minute"
     login_limit_per_address: str = "20/minute"
+    # API writes (PUT, POST, DELETE) per user: every policy save keeps a whole version, so a
+    # looping client is bounded before it fills the Redis that pages depend on.
+    api_writes_per_user: str = "60/minute;600/hour"
     # Proxies in front of the web processes that append to X-Forwarded-For (a TLS-terminating
     # proxy: 1): the client address (login limit and audit) is the one the outermost trusted
     # proxy saw. 0: the TCP peer's address (X-Forwarded-For is ignored: anyone can send it).
@@ -152,6 +155,7 @@ class Settings:
             login_limit_per_address=env.get("ONCALL_LOGIN_LIMIT_PER_ADDRESS")
             or cls.login_limit_per_address,
             trusted_proxy_hops=int(env.get("ONCALL_TRUSTED_PROXY_HOPS") or 0),
+            api_writes_per_user=env.get("ONCALL_API_WRITES_PER_USER") or cls.api_writes_per_user,
         )
 
 

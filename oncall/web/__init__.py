@@ -39,12 +39,12 @@ def create_app(settings: Settings | None = None, *, clock=None, redis_client=Non
         logging.getLogger("oncall").critical(refusal)
         raise StartupRefused(refusal)
     _log_settings(settings)
-    auth.init_app(app)  # sessions, Bearer tokens, CSRF, the login rate limit, /login
+    limiter = auth.init_app(app)  # sessions, Bearer tokens, CSRF, the login limit, /login
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)  # /readyz; /healthz below needs no Redis
     app.register_blueprint(metrics.bp)
     app.register_blueprint(feeds.bp)  # /feeds/<token>.ics: no login, the token is the key
-    api.init_app(app)  # /api/v1 and its OpenAPI document
+    api.init_app(app, limiter)  # /api/v1 and its OpenAPI document
 
     @app.before_request
     def follow_live_config():  # a saved policy version is used from the next request on

@@ -31,7 +31,8 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WRONG = "Wrong user or password."
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> Limiter:
+    """Sign-in for `app`; the limiter it made (Redis storage), for other blueprints' limits."""
     settings = services_of(app).settings
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -54,6 +55,18 @@ def init_app(app: Flask) -> None:
         swallow_errors=True,  # Redis down: no limit (and no sign-in either)
     )
     app.register_blueprint(_blueprint(limiter, settings))
+    return limiter
+
+
+def limit_writes(limiter: Limiter, bp, rate: str) -> None:
+    """`rate` for the POST, PUT and DELETE requests of blueprint `bp`, per signed-in user
+    (per client address without one); over it: 429."""
+    limiter.limit(rate, key_func=_writer, methods=["POST", "PUT", "DELETE"])(bp)
+
+
+def _writer() -> str:
+    user = current()
+    return f"user:{user.username}" if user else f"address:{client_address()}"
 
 
 def current() -> User | None:

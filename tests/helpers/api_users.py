@@ -25,6 +25,8 @@ def token_header(token: str) -> dict:
 
 def stored(redis_client) -> dict:
     """Every key and its value (dumped), but the tokens' own records (each request with a
-    token notes when it was last used): what a refused request must leave as it was."""
-    keys = sorted(k for k in redis_client.scan_iter() if not k.startswith(b"oncall:token:"))
+    token notes when it was last used) and the rate-limit counters (each write counts):
+    what a refused request must leave as it was."""
+    ignored = (b"oncall:token:", b"oncall:limits")
+    keys = sorted(k for k in redis_client.scan_iter() if not k.startswith(ignored))
     return {key: redis_client.dump(key) for key in keys}

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from oncall.services.tokens import list_tokens, revoke_token
+from oncall.web import create_app
 from tests.helpers.api import PASSWORD, authenticate, bearer, error_of
 from tests.helpers.browser import Browser
 
@@ -47,3 +50,21 @@ def test_a_signed_in_browser_gets_503_not_401_when_redis_is_down(app, no_redis_a
     error_of(response, 503)
     assert response.headers["Retry-After"]
     error_of(Browser(no_redis_app).get("/api/v1/vendors"), 401)  # no session at all: 401
+
+
+def test_writes_are_limited_per_user_and_reads_are_not(settings, clock, redis_client):
+    """Every policy save keeps a whole version: a looping client is stopped (429 in the error
+    shape) before it fills the Redis that pages depend on; another user is not affected."""
+    app = create_app(
+        replace(settings, api_writes_per_user="3/minute"), clock=clock, redis_client=redis_client
+    )
+    authenticate(app)
+    client = app.test_client()
+    for n in range(3):
+        made = client.post("/api/v1/me/tokens", json={"name": f"t{n}"}, headers=bearer("lead"))
+        assert made.status_code == 201, made.json
+    error_of(client.post("/api/v1/me/tokens", json={"name": "t3"}, headers=bearer("lead")), 429)
+    assert len(list_tokens(redis_client, "lead")) == 4  # the 3 made and the test's own
+    assert client.get("/api/v1/vendors", headers=bearer("lead")).status_code == 200
+    made = client.post("/api/v1/me/tokens", json={"name": "x"}, headers=bearer("admin"))
+    assert made.status_code == 201  # another user has their own allowance

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from oncall.web import auth
 from oncall.web.api import (
     calls,
     errors,
@@ -38,7 +39,10 @@ class OncallApi(Api):
         self._app.register_error_handler(HTTPException, errors.handle_http_exception)
 
 
-def init_app(app) -> Api:
+def init_app(app, limiter=None) -> Api:
+    """The API on `app`; its writes limited per user with `limiter` (settings:
+    ONCALL_API_WRITES_PER_USER). Without one (a bare Flask app that only serves the
+    OpenAPI document) nothing is limited."""
     app.config.update(
         API_TITLE="oncall",
         API_VERSION="v1",
@@ -53,5 +57,7 @@ def init_app(app) -> Api:
     for converter in CONVERTERS.values():
         api.register_converter(converter, lambda c: dict(type(c).schema))
     for bp in BLUEPRINTS + POLICY_BLUEPRINTS + ADMIN_BLUEPRINTS:
+        if limiter is not None:
+            auth.limit_writes(limiter, bp, app.extensions["oncall"].settings.api_writes_per_user)
         api.register_blueprint(bp)
     return api
