@@ -113,3 +113,14 @@ def test_an_integer_of_5000_digits_in_a_body_is_400_not_500(
     error = error_of(response, 400)
     assert error["details"] == [{"path": "json", "message": "Invalid JSON body."}]
     assert policies.current(redis_client, "aidn").number == 1
+
+
+def test_a_form_post_is_415_not_every_field_missing_and_saves_nothing(api, redis_client):
+    before = policies.current(redis_client, "aidn").number
+    form = {"layer": "primary", "person": "ola", "from": "2027-01-02T08:00",
+            "to": "2027-01-03T08:00"}  # fmt: skip
+    refused = api.post("/api/v1/vendors/aidn/overrides", data=form, headers=bearer("lead"))
+    assert error_of(refused, 415)["message"] == "send the body as application/json"
+    assert policies.current(redis_client, "aidn").number == before
+    ok = api.post("/api/v1/vendors/aidn/overrides", json=form, headers=bearer("lead"))
+    assert ok.status_code == 201, ok.json

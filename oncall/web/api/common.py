@@ -26,9 +26,12 @@ MAX_RANGE_DAYS = 26 * 7
 class JsonBodyParser(FlaskParser):
     """webargs' parser, with every body json.loads refuses a 400: webargs answers only a
     JSONDecodeError so, and an integer of more than 4,300 digits raises a plain ValueError
-    (Python's limit on int-from-text), which was a 500 on every JSON endpoint."""
+    (Python's limit on int-from-text), which was a 500 on every JSON endpoint. A body that
+    is not JSON (a form post) is 415, not a 422 listing every field as missing."""
 
     def _raw_load_json(self, req):
+        if req.content_length and not req.is_json:  # a form post, say: not read as "{}"
+            abort(415, message="send the body as application/json")
         try:
             return super()._raw_load_json(req)
         except json.JSONDecodeError:
