@@ -58,8 +58,8 @@ def serve() -> int:
         f"Twilio at {env.get('TWILIO_API_BASE') or 'api.twilio.com'}"
     )
     print(
-        "oncall: try `python -m oncall call --vendor aidn --at 2026-12-24T22:00 "
-        "--from +4790000123 --press 1` in another terminal"
+        "oncall: try `.venv/bin/python -m oncall call --vendor aidn --at 2026-12-24T22:00 "
+        "--from +4790000123 --press 1 --live` in another terminal (README: Quick start)"
     )
     procfile = _dev_procfile() if not settings.production else PROJECT_ROOT / "Procfile"
     honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "-d", str(PROJECT_ROOT)]
