@@ -10,7 +10,6 @@ to boot") and the worker restarted its child in a loop.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import signal
 import subprocess
@@ -35,22 +34,10 @@ from oncall.web import create_app
 from tests.fake_twilio import FakeTwilio
 from tests.helpers import AUTH_TOKEN
 from tests.helpers.stack import ROOT, wait_for
+from tests.helpers.web import Gunicorn
 
 AIDN_IN, AMIDO_IN, KOMMUNE_IN = "+4721000011", "+46846500401", "+4721000014"
 FALLBACK = "+4722334455"
-
-
-def _procfile_web(port: int) -> list[str]:
-    """The Procfile's web command, on `port`."""
-    line = next(
-        line.split(":", 1)[1]
-        for line in (ROOT / "Procfile").read_text().splitlines()
-        if line.startswith("web:")
-    )
-    bind = line.replace("${ONCALL_BIND_HOST:-0.0.0.0}", "127.0.0.1")
-    argv = shlex.split(bind.replace("${PORT:-5000}", str(port)))
-    assert argv[0] == "gunicorn"
-    return [sys.executable, "-m", "gunicorn", *argv[1:]]
 
 
 class Proc:
@@ -108,8 +95,8 @@ def _dialled(root: ET.Element) -> list[str]:
     return [n.text for dial in root.iter("Dial") for n in dial.iter("Number")]
 
 
-def _up(proc: Proc, base: str) -> bool:
-    assert proc.popen.poll() is None, f"gunicorn exited:\n{proc.text}"
+def _up(web: Gunicorn, base: str) -> bool:
+    assert web.proc.poll() is None, f"gunicorn exited:\n{web.output()}"
     try:
         return requests.get(f"{base}/healthz", timeout=1).ok
     except requests.RequestException:
@@ -140,7 +127,7 @@ def test_a_yaml_typo_in_one_file_stops_no_other_vendor_and_nothing_crash_loops(
         "ONCALL_FALLBACK_NUMBER": FALLBACK,
         "PYTHONUNBUFFERED": "1",
     }
-    web = Proc(_procfile_web(port), env)
+    web = Gunicorn({**os.environ, **env}, tmp_path / "gunicorn.log", port)
     worker = Proc([sys.executable, "-m", "workers.run"], env)
     try:
         wait_for(lambda: _up(web, base), timeout=90, what="gunicorn answering /healthz")
@@ -152,9 +139,9 @@ def test_a_yaml_typo_in_one_file_stops_no_other_vendor_and_nothing_crash_loops(
         for step in ("incoming", "fallback"):  # never imported: the fallback
             amido = _post(base, step, AMIDO_IN)
             assert _dialled(amido) == [FALLBACK] and amido.find("Record") is not None
-        assert f"{directory / 'aidn.yaml'}:" in web.text and "yaml: " in web.text
-        assert f"{directory / 'aidn.yaml'} differs from its live version 1" in web.text
-        assert "vendor amido: " in web.text and "the store has no version of it" in web.text
+        assert f"{directory / 'aidn.yaml'}:" in web.output() and "yaml: " in web.output()
+        assert f"{directory / 'aidn.yaml'} differs from its live version 1" in web.output()
+        assert "vendor amido: " in web.output() and "the store has no version of it" in web.output()
 
         # the worker runs on the same files: aidn from its live version; a page goes out
         policy = load_vendor(DEFAULT_CONFIG_DIR, "aidn")
@@ -173,10 +160,10 @@ def test_a_yaml_typo_in_one_file_stops_no_other_vendor_and_nothing_crash_loops(
         sms = wait_for(lambda: fake.messages_to(engineer.phone), timeout=60, what="the page")
         assert sms[0]["from"] == AIDN_IN
         assert f"{directory / 'aidn.yaml'} differs from its live version 1" in worker.text
-        assert worker.popen.poll() is None and "Worker failed to boot" not in web.text
+        assert worker.popen.poll() is None and "Worker failed to boot" not in web.output()
         assert worker.text.count("worker child") == 1, worker.text  # started once, never again
     finally:
         web.stop()
         worker.stop()
         fake.stop()
-        print("--- gunicorn ---", web.text, "--- worker ---", worker.text, sep="\n")
+        print("--- gunicorn ---", web.output(), "--- worker ---", worker.text, sep="\n")
