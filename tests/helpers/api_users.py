@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from oncall.services.tokens import create_token
 from oncall.services.users import add_user
-
-PASSWORD = "test-password-1234"
+from tests.helpers.api import PASSWORD
 
 
 def user_with_token(app, username: str, roles: dict, phone: str | None = None) -> dict:
@@ -16,7 +15,7 @@ def user_with_token(app, username: str, roles: dict, phone: str | None = None) -
         svc.redis, username, name=username.title(), password=PASSWORD, phone=phone, roles=roles
     )
     token, _ = create_token(svc.redis, username, name="tests", clock=svc.clock)
-    return {"Authorization": f"Bearer {token}"}
+    return token_header(token)
 
 
 def token_header(token: str) -> dict:
