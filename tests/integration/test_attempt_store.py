@@ -19,6 +19,17 @@ def page(kind: str = "page") -> tuple[Page, str]:
     return p, p.key(PHONE)
 
 
+def claimed(redis_client, kind: str = "page", expected: bool = False):
+    """The store and a page claimed for its first try (noted as expected first, as
+    enqueueing it does, when `expected`)."""
+    p, key = page(kind)
+    attempts = Attempts(redis_client)
+    if expected:
+        attempts.expect(p, NOW)
+    attempts.claim(p, key, 0, NOW, HOLD)
+    return attempts, p, key
+
+
 @pytest.mark.parametrize("state", STATES)
 def test_a_claim_in_redis_moves_as_the_machine_says(redis_client, state):
     """A `sending` attempt whose hold has passed (its run died) is claimed like the rest."""
@@ -36,28 +47,21 @@ def test_a_claim_in_redis_moves_as_the_machine_says(redis_client, state):
     ("event", "state"), [(Event.AMBIGUOUS, "unknown"), (Event.THROTTLED, "retry")]
 )
 def test_a_failed_try_is_rescheduled_in_the_state_its_event_leads_to(redis_client, event, state):
-    p, key = page()
-    attempts = Attempts(redis_client)
-    attempts.claim(p, key, 0, NOW, HOLD)
+    attempts, p, key = claimed(redis_client)
     assert attempts.reschedule(p, key, 0, event, NOW + 4, NOW, "HTTP 503")
     record = attempts.get(key)
     assert (record["state"], record["run"], record["last_error"]) == (state, "1", "HTTP 503")
 
 
 def test_a_settling_event_cannot_reschedule(redis_client):
-    p, key = page()
-    attempts = Attempts(redis_client)
-    attempts.claim(p, key, 0, NOW, HOLD)
+    attempts, p, key = claimed(redis_client)
     with pytest.raises(ValueError, match="no outcome"):
         attempts.reschedule(p, key, 0, Event.CLAIM, NOW + 4, NOW, "?")
     assert attempts.get(key)["state"] == "sending"
 
 
 def test_a_sent_sms_page_is_indexed_by_sid_and_its_status_moves_only_forward(redis_client):
-    p, key = page()
-    attempts = Attempts(redis_client)
-    attempts.expect(p, NOW)
-    attempts.claim(p, key, 0, NOW, HOLD)
+    attempts, p, key = claimed(redis_client, expected=True)
     attempts.sent(p, key, "SM0001")
     assert attempts.get(key)["state"] == "sent" and not attempts.overdue(NOW + 3600)
     assert redis_client.ttl(keys.message_sid("SM0001")) > 29 * keys.DAY
@@ -69,19 +73,14 @@ def test_a_sent_sms_page_is_indexed_by_sid_and_its_status_moves_only_forward(red
 
 
 def test_a_placed_voice_page_is_not_indexed_as_a_message(redis_client):
-    p, key = page("voice")
-    attempts = Attempts(redis_client)
-    attempts.claim(p, key, 0, NOW, HOLD)
+    attempts, p, key = claimed(redis_client, "voice")
     attempts.sent(p, key, "CA0001")
     assert attempts.get(key)["sid"] == "CA0001"
     assert redis_client.get(keys.message_sid("CA0001")) is None
 
 
 def test_a_refused_page_is_failed_with_its_error_and_leaves_the_unsent_index(redis_client):
-    p, key = page()
-    attempts = Attempts(redis_client)
-    attempts.expect(p, NOW)
-    attempts.claim(p, key, 0, NOW, HOLD)
+    attempts, p, key = claimed(redis_client, expected=True)
     attempts.failed(p, key, "21211")
     assert (attempts.get(key)["state"], attempts.get(key)["error"]) == ("failed", "21211")
     assert attempts.overdue(NOW + 3600) == []
