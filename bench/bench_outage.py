@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ import pendulum  # noqa: E402
 from rq import Worker  # noqa: E402
 from rq.registry import FailedJobRegistry  # noqa: E402
 
+from bench.processes import start_workers  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from oncall.clock import SystemClock  # noqa: E402
 from oncall.services.incidents import open_incident  # noqa: E402
@@ -69,14 +69,7 @@ def run(outage: float, cap: float | None) -> dict:
         if cap is not None:
             env["ONCALL_PAGE_RETRY_CAP_SECONDS"] = str(cap)
         log = open(Path(tmp) / "worker.log", "w")  # noqa: SIM115
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "workers.run"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        worker = start_workers(env, log)
         try:
             wait(
                 lambda: Worker.all(connection=redis) and redis.exists("rq:scheduler-lock:pages"),

@@ -1,10 +1,16 @@
-"""What the benchmarks share: free ports, waiting for a listener, the gunicorn commands."""
+"""What the benchmarks share: free ports, waiting for a listener, the gunicorn commands, the
+worker process."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent  # the project
 
 
 def free_port() -> int:
@@ -48,3 +54,16 @@ def gunicorn(app: str, port: int) -> list[str]:
         "warning",
         app,
     ]
+
+
+def start_workers(env: dict, log: IO) -> subprocess.Popen:
+    """`python -m workers.run` (the Procfile's worker) with its output in `log`, in its own
+    process group: what it starts stays in it, so killpg stops them all."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "workers.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
 from rq import Queue
 
+from bench.processes import start_workers
 from oncall.services.jobs import PAGES
 from oncall.store.redisconn import url_of
 from tests.helpers import AUTH_TOKEN
-from tests.helpers.stack import ROOT, wait_for
+from tests.helpers.stack import wait_for
 
 
 def _stat(pid: int) -> tuple[str, int, int] | None:
@@ -67,14 +66,7 @@ def test_a_killed_worker_child_takes_its_scheduler_along_and_nothing_outlives_th
         "PYTHONUNBUFFERED": "1",
     }
     with open(tmp_path / "workers.log", "w") as log:
-        supervisor = subprocess.Popen(
-            [sys.executable, "-m", "workers.run"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: what it starts stays in it
-        )
+        supervisor = start_workers(env, log)  # its own process group
     pid = supervisor.pid
     try:
         child, scheduler = wait_for(
