@@ -50,13 +50,8 @@ class Decision:
 
 def decide(policy: VendorPolicy, severity_id: str, at, *, with_deadline: bool = True) -> Decision:
     """Route a call of `severity_id` at instant `at`. Raises KeyError for an unknown severity."""
-    sev = policy.severity(severity_id)
-    if sev is None:
-        raise KeyError(severity_id)
+    sev, t, day, minute, span = _situation(policy, severity_id, at)
     calendar = policy.calendar
-    t = calendar.local(at)
-    day, minute = local_date(t), minute_of_day(t)
-    span = contains(calendar.desk_day(day), minute)
     is_open = span is not None
     why = _why_open(calendar, span) if is_open else _why_closed(calendar, day, minute)
     rule = sev.open if is_open else sev.closed
@@ -85,20 +80,27 @@ def is_covered(policy: VendorPolicy, severity_id: str, at) -> bool:
     """decide(policy, severity_id, at).covered, without building the decision (a coverage
     scan asks at every change point of a year): written is covered; the desk when it has a
     phone; the duty rota inside its window when someone or a duty phone is on the dial list."""
+    sev, t, day, minute, span = _situation(policy, severity_id, at)
+    rule = sev.open if span is not None else sev.closed
+    if rule.route == "written":
+        return True
+    if rule.route == "desk":
+        return bool(policy.desk_phones)
+    if contains(policy.calendar.duty_day(day), minute) is None:
+        return False
+    return bool(policy.duty_phones) or any(s.person for s in on_duty(policy.rota, t))
+
+
+def _situation(policy: VendorPolicy, severity_id: str, at):
+    """(severity, local time, local day, minute of day, desk span or None) for a call at `at`,
+    as decide and is_covered both see it. Raises KeyError for an unknown severity."""
     sev = policy.severity(severity_id)
     if sev is None:
         raise KeyError(severity_id)
     calendar = policy.calendar
     t = calendar.local(at)
     day, minute = local_date(t), minute_of_day(t)
-    rule = sev.open if contains(calendar.desk_day(day), minute) is not None else sev.closed
-    if rule.route == "written":
-        return True
-    if rule.route == "desk":
-        return bool(policy.desk_phones)
-    if contains(calendar.duty_day(day), minute) is None:
-        return False
-    return bool(policy.duty_phones) or any(s.person for s in on_duty(policy.rota, t))
+    return sev, t, day, minute, contains(calendar.desk_day(day), minute)
 
 
 def _route(policy: VendorPolicy, sev: Severity, rule: Rule, t, day, minute: int):
