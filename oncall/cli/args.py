@@ -272,6 +272,13 @@ def instant_of(text: str, policy: VendorPolicy):
         raise UsageError(f"--at: {exc}") from None
 
 
+def count_of(value: int, flag: str, most: int) -> int:
+    """`value` of `flag` when it is 1 to `most`, else a usage error saying so."""
+    if not 1 <= value <= most:
+        raise UsageError(f"{flag} must be between 1 and {most}")
+    return value
+
+
 def date_of(text: str, flag: str):
     try:
         return parse_date(text)

@@ -17,6 +17,7 @@ from oncall.cli.args import (
     MAX_TIMETABLE_DAYS,
     UsageError,
     check_severity,
+    count_of,
     date_of,
     instant_of,
     live_vendor_of,
@@ -49,8 +50,7 @@ def cmd_check(args, settings: Settings) -> int:
     files = args.files or [str(p) for p in vendor_files(settings.config_dir)]
     if not files:
         raise UsageError(f"no vendor configs in {settings.config_dir}")
-    if not 1 <= args.months <= MAX_CHECK_MONTHS:
-        raise UsageError(f"--months must be between 1 and {MAX_CHECK_MONTHS}")
+    count_of(args.months, "--months", MAX_CHECK_MONTHS)
     start = date_of(args.start, "--from") if args.start else pendulum.today().date()
     errors = warnings = gaps = 0
     loaded = []
@@ -86,8 +86,7 @@ def check_duplicate_inbound(loaded) -> int:
 
 def cmd_rota_show(args, settings: Settings) -> int:
     policy = live_vendor_of(settings, args.vendor)
-    if not 1 <= args.weeks <= MAX_ROTA_WEEKS:
-        raise UsageError(f"--weeks must be between 1 and {MAX_ROTA_WEEKS}")
+    count_of(args.weeks, "--weeks", MAX_ROTA_WEEKS)
     start = date_of(args.start, "--from") if args.start else pendulum.today().date()
     print(out.rota_table(policy, start, args.weeks))
     return 0

@@ -40,7 +40,9 @@ def cmd_reply(args, settings: Settings) -> int:
     if not args.body.strip():
         raise UsageError("--body must not be empty")
     if len(args.body) > MAX_SMS_BODY:
-        raise UsageError(f"--body is {len(args.body)} characters; an SMS has at most 1600")
+        raise UsageError(
+            f"--body is {len(args.body)} characters; an SMS has at most {MAX_SMS_BODY}"
+        )
     if args.sid is not None and not MESSAGE_SID.match(args.sid):
         raise UsageError(f"--sid: {args.sid!r} is not a MessageSid (SM + 32 hex digits)")
     to = _paging_number(settings, args.to, sender)

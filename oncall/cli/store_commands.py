@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from config.settings import Settings
-from oncall.cli.args import MAX_HISTORY_LIMIT, UsageError
+from oncall.cli.args import MAX_HISTORY_LIMIT, UsageError, count_of
 from oncall.cli.config_commands import check_duplicate_inbound
 from oncall.clock import clock_for
 from oncall.services import policies
@@ -111,8 +111,7 @@ def cmd_export(args, settings: Settings) -> int:
 
 
 def cmd_history(args, settings: Settings) -> int:
-    if not 1 <= args.limit <= MAX_HISTORY_LIMIT:
-        raise UsageError(f"--limit must be between 1 and {MAX_HISTORY_LIMIT}")
+    count_of(args.limit, "--limit", MAX_HISTORY_LIMIT)
     client = connect(settings)
     _stored(client, args.vendor)
     versions = policies.history(client, args.vendor, limit=args.limit)
