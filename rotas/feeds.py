@@ -19,7 +19,7 @@ import icalendar
 import pendulum
 
 from rotas.policy import VendorPolicy
-from rotas.rota import Layer, Shift, shifts_between
+from rotas.rota import Layer, Shift, layer_named, shifts_between
 
 PRODID = "-//oncall//duty feeds//EN"
 MONTHS_BEFORE, MONTHS_AFTER = 1, 6
@@ -62,7 +62,7 @@ def person_shifts(policies: Iterable[VendorPolicy], phone: str, start, end) -> l
 
 
 def find_layer(policy: VendorPolicy, name: str) -> Layer | None:
-    return next((layer for layer in policy.rota.layers if layer.name == name), None)
+    return layer_named(policy.rota, name)
 
 
 def person_name(policies: Iterable[VendorPolicy], phone: str) -> str | None:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from rotas.policy import VendorPolicy
-from rotas.rota import Layer, shifts_between
+from rotas.rota import Layer, layer_named, shifts_between
 
 ADMIN, LEAD, ENGINEER = "admin", "lead", "engineer"
 ROLES = (ADMIN, LEAD, ENGINEER)
@@ -60,7 +60,7 @@ def override_refusal(
     mine = own_people(policy, phone)
     if not mine:
         return f"you are not one of {policy.id}'s people (no entry with your phone)"
-    layer = next((x for x in policy.rota.layers if x.name == override.layer), None)
+    layer = layer_named(policy.rota, override.layer)
     if layer is None:
         return f"{policy.id} has no rota layer {override.layer!r}"
     if override.person not in policy.people:

@@ -152,6 +152,10 @@ class Rota:
     layers: tuple[Layer, ...] = ()
 
 
+def layer_named(rota: Rota, name: str) -> Layer | None:
+    return next((layer for layer in rota.layers if layer.name == name), None)
+
+
 def on_duty(rota: Rota, at) -> list[Shift]:
     """One shift per layer, in layer order (primary first)."""
     ts = at.timestamp()
