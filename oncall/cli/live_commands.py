@@ -127,8 +127,7 @@ def _print_incident(client, incident_id: str, as_json: bool, attached: bool) -> 
 
 def cmd_status(args, settings: Settings) -> int:
     """The readiness checks of /readyz against the configured Redis (REDIS_URL)."""
-    client = connect(settings)
-    result = readiness(Services.build(settings, clock_for(settings, client), client))
+    result = readiness(services_for(settings))
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
