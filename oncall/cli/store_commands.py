@@ -19,7 +19,7 @@ from oncall.services import policies
 from oncall.services.policies import Conflict, Invalid, Version
 from oncall.services.vendors import vendor_files
 from oncall.store.redisconn import connect
-from rotas.config import check_policy_file, read_policy_text
+from rotas.config import check_policy_text, read_policy_text
 from rotas.inbound import inbound_lines
 from rotas.phone import mask
 
@@ -46,12 +46,14 @@ def _validate(files: list[Path], owners: dict[str, str]):
     `file:line: field: message`, warnings too, like `check`)."""
     errors, loaded, checked = 0, [], []
     for path in files:
-        policy, problems = check_policy_file(path)
+        text, unreadable = read_policy_text(path)  # once: the text checked is the text saved
+        policy, problems = (
+            (None, [unreadable]) if unreadable else check_policy_text(text, str(path), path.stem)
+        )
         for problem in problems:
             print(problem)
         errors += sum(p.level == "error" for p in problems)
         if policy is not None:
-            text, _ = read_policy_text(path)
             loaded.append((policy.id, policy, str(path), text))
             checked.append((policy.id, path, text))
     errors += check_duplicate_inbound(loaded)
