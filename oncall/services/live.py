@@ -130,9 +130,15 @@ class LivePolicies:
         self, vendor: str, registry: Registry, *, at_start: bool = False
     ) -> tuple[int, Loaded] | None:
         """The vendor's current stored version, parsed; at start-up, compared with its file."""
-        version = store.current(self.client, vendor)
+        return self._loaded(store.current(self.client, vendor), registry, at_start=at_start)
+
+    def _loaded(
+        self, version: store.Version | None, registry: Registry, *, at_start: bool = False
+    ) -> tuple[int, Loaded] | None:
+        """A stored version parsed; at start-up, compared with its file."""
         if version is None:
             return None
+        vendor = version.vendor
         path = self.config_dir / f"{vendor}.yaml"
         at_start = at_start and path.exists()
         file_text = read_policy_text(path) if at_start else None
@@ -208,10 +214,10 @@ class LivePolicies:
                 "the files again",
                 ", ".join(sorted(lost)),
             )
-        for vendor, number in numbers.items():
-            if self.numbers.get(vendor) == number:
-                continue
-            item = self._load_stored(vendor, registry)
+        changed = {v: n for v, n in numbers.items() if self.numbers.get(v) != n}
+        versions = store.versions_of(self.client, changed)  # one pipelined round trip
+        for vendor, number in changed.items():
+            item = self._loaded(versions.get(vendor), registry)
             self.parses += 1
             if item is not None:
                 self.numbers[vendor], self.items[vendor] = item
