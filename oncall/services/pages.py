@@ -128,15 +128,14 @@ def _sent(r: _Run, sid: str, how: str) -> str:
 def _report_late(r: _Run, now: float) -> None:
     """A page that went out LATE_AFTER or more after its first try: the timeline and the lead
     hear how late (once per page)."""
-    record = r.attempts.get(r.key)
-    late = now - float(record.get("due") or now)
+    late = now - (r.claim.due or now)  # as the claim read them: only this run changes them
     if late < LATE_AFTER:
         return
     policy = r.rt.vendors[r.inc.vendor]
-    since = record.get("since")
+    since = r.claim.since
     why = ""
     if since:
-        at = pendulum.from_timestamp(float(since), tz=policy.tz).format("HH:mm")
+        at = pendulum.from_timestamp(since, tz=policy.tz).format("HH:mm")
         why = f" (Twilio unreachable since {at})"
     what = r.page.label
     r.store.event(r.inc.id, now, f"{what} sent {_minutes(late)} late{why}")

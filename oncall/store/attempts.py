@@ -63,6 +63,8 @@ class Claim:
     outcome: str  # claimed | sent | failed | stale | busy
     previous: str  # the state before the claim ('' for a new attempt)
     tries: int
+    due: float | None = None  # claimed: when the first run claimed the page (epoch seconds)
+    since: float | None = None  # claimed: when a run first could not send it, if one could not
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Attempts:
         self.redis.zadd(keys.unsent_pages(), {page.member: check_at}, nx=True)
 
     def claim(self, page: Page, key: str, run: int, now: float, hold: float) -> Claim:
-        outcome, previous, tries = self._claim(
+        outcome, previous, tries, *times = self._claim(
             attempt=key,
             unsent=keys.unsent_pages(),
             run=run,
@@ -94,7 +96,8 @@ class Attempts:
             hold=now + hold,
             member=page.member,
         )
-        return Claim(text(outcome), text(previous), int(tries))
+        due, since = [float(t) if t else None for t in times] if times else (None, None)
+        return Claim(text(outcome), text(previous), int(tries), due, since)
 
     def reschedule(
         self, page: Page, key: str, run: int, event: Event, at: float, now: float, why: str
