@@ -180,11 +180,13 @@ def save_text(
 def _save_checked(client, vendor, text, base, author, clock, summary, gaps=True) -> Saved:
     policy, warnings, document = check_text(vendor, text)
     check_sender(policy)
-    check_claims(policy, store.inbound_owners(client))
-    number = store.current_number(client, vendor)
+    owners, number, previous = store.before_save(client, vendor)
+    check_claims(policy, owners)
     if (number or None) != base:
         raise Conflict(current(client, vendor), vendor)
-    changes = diff(_previous_document(client, vendor), document) if number else []
+    if number and previous is None:  # not kept as JSON (an older store): the text parsed
+        previous = current(client, vendor).document
+    changes = diff(previous, document) if number else []
     now = clock.now()
     record = {
         "text": text,
@@ -225,12 +227,6 @@ def restore(client, vendor, number, *, base, author, clock) -> Saved:
         client, vendor, old.text, base=base, author=author, clock=clock,
         summary=f"restored version {number}",
     )  # fmt: skip
-
-
-def _previous_document(client, vendor: str) -> dict:
-    """The current document as the store keeps it (JSON: quick), else its text parsed."""
-    kept = store.current_document(client, vendor)
-    return kept if kept is not None else current(client, vendor).document
 
 
 def _author(author) -> str:

@@ -79,10 +79,17 @@ def load_versions(client: redis.Redis, wanted: dict[str, int]) -> dict[str, dict
     return {v: json.loads(text(r)) for v, r in zip(wanted, replies, strict=True) if r is not None}
 
 
-def current_document(client: redis.Redis, vendor: str) -> dict | None:
-    """The vendor's current document (as JSON keeps it), None before its first save."""
-    raw = client.get(keys.policy_document(vendor))
-    return json.loads(raw) if raw is not None else None
+def before_save(client: redis.Redis, vendor: str) -> tuple[dict[str, str], int, dict | None]:
+    """What a save checks first, in one round trip: inbound number -> the vendor claiming it
+    (inbound_owners), the vendor's current version number (0: none) and its current document
+    as JSON keeps it (None before its first save)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(keys.policy_inbound())
+    pipe.hget(keys.policy_current(), vendor)
+    pipe.get(keys.policy_document(vendor))
+    owners, number, raw = pipe.execute()
+    document = json.loads(raw) if raw is not None else None
+    return text_map(owners), int(number or 0), document
 
 
 def _json(value) -> str:
