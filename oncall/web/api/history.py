@@ -9,7 +9,6 @@ from flask_smorest import abort
 from marshmallow import fields as f
 
 from oncall.services import policies
-from oncall.services.policies import Conflict, Invalid
 from oncall.web.api import access, writes
 from oncall.web.api.common import blueprint, iso, vendor_policy
 from oncall.web.context import services
@@ -93,14 +92,12 @@ def restore_version(vendor: str, number: int):
     access.allow("edit_policy", vendor)
     base = writes.base_version(required=True)
     svc = services()
-    try:
-        result = policies.restore(
-            svc.redis, vendor, number, base=base, author=access.user().username, clock=svc.clock
-        )
+    try:  # Invalid (422): an old version the current rules refuse
+        with writes.refusals_as_errors():
+            result = policies.restore(
+                svc.redis, vendor, number, base=base, author=access.user().username,
+                clock=svc.clock,
+            )  # fmt: skip
     except LookupError:
         abort(404, message=f"{vendor} has no version {number}")
-    except Conflict as exc:
-        writes.conflict(exc)
-    except Invalid as exc:  # an old version the current rules refuse
-        writes.invalid(exc)
     return writes.saved(result, policy.tz), 200, writes.etag_header(result)

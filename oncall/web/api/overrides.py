@@ -12,7 +12,6 @@ from marshmallow import fields as f
 from werkzeug.routing import BaseConverter
 
 from oncall.services import policies, policy_overrides
-from oncall.services.policies import Conflict, Invalid
 from oncall.web.api import access, writes
 from oncall.web.api.common import When, blueprint, instant, iso, vendor_policy
 from oncall.web.context import services
@@ -120,15 +119,13 @@ def create_override(args: dict, vendor: str):
     item = {"layer": args["layer"], "person": args["person"], "from": args["start"].strip(),
             "to": args["end"].strip()}  # fmt: skip
     try:
-        result, override_id = policy_overrides.add_override(
-            svc.redis, vendor, item, author=access.user().username, clock=svc.clock, base=base
-        )
+        with writes.refusals_as_errors():
+            result, override_id = policy_overrides.add_override(
+                svc.redis, vendor, item, author=access.user().username, clock=svc.clock,
+                base=base,
+            )  # fmt: skip
     except LookupError as exc:
         abort(404, message=str(exc))
-    except Conflict as exc:
-        writes.conflict(exc)
-    except Invalid as exc:
-        writes.invalid(exc)
     created = _present({**item, "id": override_id}, result.version.document, policy.tz)
     body = writes.saved(result, policy.tz, override=created)
     return body, 201, writes.etag_header(result)
@@ -154,15 +151,12 @@ def delete_override(vendor: str, override_id: str):
     }
     access.allow("edit_override", vendor, policy=policy, override=wanted, now=svc.clock.now())
     base = writes.base_version(required=False)
-    try:
-        result = policy_overrides.remove_override(
-            svc.redis, vendor, override_id, author=access.user().username, clock=svc.clock,
-            base=base,
-        )  # fmt: skip
+    try:  # Invalid (422): the version without it breaks a rule (e.g. a number now taken)
+        with writes.refusals_as_errors():
+            result = policy_overrides.remove_override(
+                svc.redis, vendor, override_id, author=access.user().username,
+                clock=svc.clock, base=base,
+            )  # fmt: skip
     except LookupError:
         abort(404, message=f"{vendor} has no override {override_id!r}")
-    except Conflict as exc:
-        writes.conflict(exc)
-    except Invalid as exc:  # the version without it breaks a rule (e.g. a number now taken)
-        writes.invalid(exc)
     return writes.saved(result, policy.tz), 200, writes.etag_header(result)

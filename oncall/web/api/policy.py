@@ -13,7 +13,6 @@ from flask import request
 from marshmallow import fields as f
 
 from oncall.services import policies
-from oncall.services.policies import Conflict, Invalid
 from oncall.web.api import access, writes
 from oncall.web.api.common import blueprint, vendor_policy
 from oncall.web.context import services
@@ -59,13 +58,9 @@ def put_policy(args: dict, document: dict, vendor: str):
     access.allow("edit_policy", vendor)
     base = writes.base_version(required=True)
     svc = services()
-    try:
+    with writes.refusals_as_errors():
         result = policies.save_document(
             svc.redis, vendor, document, base=base, author=access.user().username,
             clock=svc.clock, summary=args.get("summary"),
         )  # fmt: skip
-    except Conflict as exc:
-        writes.conflict(exc)
-    except Invalid as exc:
-        writes.invalid(exc)
     return writes.saved(result, policy.tz), 200, writes.etag_header(result)

@@ -11,6 +11,7 @@ current one -> 409 (nothing saved).
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import marshmallow as ma
 from flask import request
@@ -79,6 +80,18 @@ def base_version(*, required: bool) -> int | None:
     if match is None:
         abort(400, message=f'If-Match must be one version\'s ETag, like "3"; got {value[:40]!r}')
     return int(match[1])
+
+
+@contextmanager
+def refusals_as_errors():
+    """The policy service's refusals of a write as API errors: Conflict -> 409, Invalid ->
+    422 (nothing was saved)."""
+    try:
+        yield
+    except Conflict as exc:
+        conflict(exc)
+    except Invalid as exc:
+        invalid(exc)
 
 
 def conflict(exc: Conflict):
