@@ -40,17 +40,9 @@ def allow(action: str, vendor: str | None = None, **context) -> None:
         abort(403, message=exc.message)
 
 
-def may_view(vendor: str) -> bool:
-    try:
-        authorize(g.api_user, "view", vendor)
-    except Denied:
-        return False
-    return True
-
-
 def visible(vendors) -> list[str]:
     """The vendor ids among `vendors` the request's user may view, sorted."""
-    return sorted(v for v in vendors if may_view(v))
+    return sorted(v for v in vendors if may("view", v))
 
 
 def may(action: str, vendor: str | None = None, **context) -> bool:
