@@ -47,11 +47,7 @@ def known(ctx: Context) -> Reply:
 
 def dial_desk(sp: Speaker, ctx: Context, sev: Severity, numbers) -> None:
     """Ring the desk phones together; the result decides the next step."""
-    dial = sp.response.dial(
-        timeout=DIAL_TIMEOUT,
-        answer_on_bridge=True,
-        action=ctx.url("dial_result", route="desk", sev=sev.id, i=0),
-    )
+    dial = _dial(sp, ctx, "desk", sev, 0)
     for number in numbers:
         dial.number(number)
 
@@ -59,9 +55,14 @@ def dial_desk(sp: Speaker, ctx: Context, sev: Severity, numbers) -> None:
 def dial_duty(sp: Speaker, call: Call, ctx: Context, sev: Severity, numbers, index: int):
     """Ring one duty phone with call screening; its result decides the next step. The
     screening webhooks carry the caller's CallSid (`call`): they run on the engineer's leg."""
-    dial = sp.response.dial(
+    dial = _dial(sp, ctx, "oncall", sev, index)
+    dial.number(numbers[index], url=ctx.url("screen", sev=sev.id, i=index, call=call.sid))
+
+
+def _dial(sp: Speaker, ctx: Context, route: str, sev: Severity, index: int):
+    """A <Dial> whose result goes to the dial_result step of `route`."""
+    return sp.response.dial(
         timeout=DIAL_TIMEOUT,
         answer_on_bridge=True,
-        action=ctx.url("dial_result", route="oncall", sev=sev.id, i=index),
+        action=ctx.url("dial_result", route=route, sev=sev.id, i=index),
     )
-    dial.number(numbers[index], url=ctx.url("screen", sev=sev.id, i=index, call=call.sid))
