@@ -25,10 +25,13 @@ class Speaker:
     def channels(self) -> str:
         return prompts.channels(self.policy, self.lang)
 
-    def voicemail(self, action: str, prompt: bool = True) -> None:
-        """A recording whose result goes to `action`, then goodbye."""
+    def voicemail(self, action: str, prompt: bool = True, max_length: int = VOICEMAIL) -> None:
+        """A recording (at most `max_length` seconds) whose result goes to `action`, then
+        goodbye."""
         if prompt:
             self.say("record")
-        self.response.record(max_length=VOICEMAIL, finish_on_key="#", play_beep=True, action=action)
+        self.response.record(
+            max_length=max_length, finish_on_key="#", play_beep=True, action=action
+        )
         self.say("goodbye")
         self.response.hangup()

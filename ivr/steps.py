@@ -60,11 +60,7 @@ def _limited(ctx: Context) -> Reply:
     sp.say("greeting", vendor=ctx.policy.name)
     sp.say("limited")
     sp.say("reference", reference=prompts.spell(ctx.reference))
-    sp.response.record(
-        max_length=LIMITED_RECORDING, finish_on_key="#", play_beep=True, action=ctx.url("recorded")
-    )
-    sp.say("goodbye")
-    sp.response.hangup()
+    sp.voicemail(ctx.url("recorded"), prompt=False, max_length=LIMITED_RECORDING)
     note = LogEvent("over the call-rate limit: recording only", once="limited")
     return Reply(sp.response, (note, SaveCall(outcome="rate limited")))
 
