@@ -7,7 +7,7 @@ from flask_smorest import abort
 from marshmallow import fields as f
 
 from oncall.web.api import access
-from oncall.web.api.common import VendorId, blueprint, vendor_policy
+from oncall.web.api.common import VendorId, blueprint, vendors_shown
 from oncall.web.context import services
 
 bp = blueprint("calls", "The call log")
@@ -60,11 +60,7 @@ def _call(sid: str, record: dict) -> dict:
 @bp.response(200, CallSchema(many=True))
 def list_calls(args: dict):
     """The newest calls of one vendor, or of every vendor the user may view."""
-    if args.get("vendor"):
-        vendor_policy(args["vendor"])
-        vendors = {args["vendor"]}
-    else:
-        vendors = set(access.visible(dict.keys(services().vendors)))
+    vendors = set(vendors_shown(args.get("vendor")))
     return [_call(r["sid"], r) for r in services().store.recent(args["limit"], vendors)]
 
 

@@ -156,3 +156,12 @@ def vendor_policy(vendor: str):
         abort(404, message=f"no vendor {vendor!r}")
     access.allow("view", vendor)
     return policy
+
+
+def vendors_shown(vendor: str | None) -> list[str]:
+    """The vendors a list covers: `vendor` alone (404 unknown, 403 not viewable), else every
+    vendor the user may view."""
+    if vendor:
+        vendor_policy(vendor)
+        return [vendor]
+    return access.visible(dict.keys(services().vendors))

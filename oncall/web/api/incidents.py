@@ -8,7 +8,7 @@ from marshmallow import fields as f
 
 from oncall.services.incident_states import STATES, acknowledge, recent_incidents, resolve
 from oncall.web.api import access
-from oncall.web.api.common import VendorId, blueprint, iso, vendor_policy
+from oncall.web.api.common import VendorId, blueprint, iso, vendors_shown
 from oncall.web.context import services
 
 bp = blueprint("incidents", "Incidents: list, timeline, acknowledge, resolve")
@@ -91,11 +91,7 @@ def _incident(incident_id: str):
 def list_incidents(args: dict):
     """The newest incidents (by when they opened) of one vendor, or of every vendor the
     user may view."""
-    if args.get("vendor"):
-        vendor_policy(args["vendor"])
-        vendors = [args["vendor"]]
-    else:
-        vendors = access.visible(dict.keys(services().vendors))
+    vendors = vendors_shown(args.get("vendor"))
     found = recent_incidents(services(), vendors, status=args.get("status"), limit=args["limit"])
     return [_summary(inc) for inc in found]
 
