@@ -80,7 +80,8 @@ def handle_reply(
     """The text to answer `sender` with (None: no answer). `language` overrides theirs."""
     store = svc.incidents
     paged = store.paged_to(sender) if sender else []
-    confirmed = _handoff_confirmation(svc, store, sender, body, paged, language)
+    command, reference = parse_reply(body)
+    confirmed = _handoff_confirmation(svc, store, sender, (command, reference), paged, language)
     if confirmed:
         return confirmed
     if not paged:
@@ -89,7 +90,6 @@ def handle_reply(
     if body.strip().upper() in OPT_OUT:
         return _opted_out(svc, store, sender, paged)
     lang = language or engineer_language(svc, sender, to)
-    command, reference = parse_reply(body)
     if command is None:
         return reply_text("help", lang)
     if reference and reference not in paged:
@@ -104,10 +104,11 @@ def handle_reply(
     return _apply(svc, store, inbound, inc, command, target.name if target else sender, lang)
 
 
-def _handoff_confirmation(svc, store, sender, body, paged, language) -> str | None:
-    """A plain 1 (or ACK) confirms the sender's pending shift handoff, unless an incident
-    paged to them is open: then it acknowledges that, as always. None: not a confirmation."""
-    if not sender or parse_reply(body) != ("ack", None) or not has_pending(svc, sender):
+def _handoff_confirmation(svc, store, sender, parsed, paged, language) -> str | None:
+    """A plain 1 (or ACK) (`parsed`: the reply's command and reference) confirms the
+    sender's pending shift handoff, unless an incident paged to them is open: then it
+    acknowledges that, as always. None: not a confirmation."""
+    if not sender or parsed != ("ack", None) or not has_pending(svc, sender):
         return None
     if any(inc is not None and inc.open for inc in map(store.load, paged)):
         return None
