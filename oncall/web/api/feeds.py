@@ -14,7 +14,7 @@ from marshmallow import fields as f
 
 from oncall.services import feeds
 from oncall.web.api import access
-from oncall.web.api.common import VendorId, blueprint
+from oncall.web.api.common import VendorId, bad_field, blueprint
 from oncall.web.api.refusals import refusals
 from oncall.web.context import services
 from rotas.feeds import person_name
@@ -117,7 +117,7 @@ def create_feed(args: dict):
         )
     except feeds.UnknownTarget as exc:
         field = "vendor" if str(exc).startswith("unknown vendor") else "layer"
-        abort(422, message=str(exc), messages={"json": {field: [str(exc)]}})
+        bad_field(field, str(exc), message=str(exc))
     log.info("api: %s made feed %s (%s)", user.username, info.id, feeds.target_text(info))
     return _with_url(info, token)
 
@@ -125,10 +125,10 @@ def create_feed(args: dict):
 def _own_phone(user, vendors) -> str:
     if not user.phone:
         problem = "your user has no phone: a person feed shows the shifts of your phone"
-        abort(422, message=f"kind: {problem}", messages={"json": {"kind": [problem]}})
+        bad_field("kind", problem)
     if person_name(list(vendors.values()), user.phone) is None:
         problem = f"your phone {mask(user.phone)} is nobody in any vendor's people"
-        abort(422, message=f"kind: {problem}", messages={"json": {"kind": [problem]}})
+        bad_field("kind", problem)
     return user.phone
 
 

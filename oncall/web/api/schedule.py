@@ -4,10 +4,17 @@ timetable of a severity and coverage gaps (all computed by rotas/, nothing store
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import abort
 
 from oncall.web.api import present
-from oncall.web.api.common import RangeArgs, When, blueprint, instant, time_range, vendor_policy
+from oncall.web.api.common import (
+    RangeArgs,
+    When,
+    bad_field,
+    blueprint,
+    instant,
+    time_range,
+    vendor_policy,
+)
 from oncall.web.api.schemas import (
     GapsSchema,
     OnCallSchema,
@@ -77,7 +84,7 @@ def get_timetable(args: dict, vendor: str):
     severity = args["severity"]
     if policy.severity(severity) is None:
         problem = f"not a severity of {vendor} ({', '.join(policy.severity_ids)})"
-        abort(422, message=f"severity: {problem}", messages={"query": {"severity": [problem]}})
+        bad_field("severity", problem, "query")
     start, end = time_range(args, policy)
     changes = [present.change(c, policy.tz) for c in timetable(policy, severity, start, end)]
     return {

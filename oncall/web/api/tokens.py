@@ -17,6 +17,7 @@ from marshmallow import fields as f
 from oncall.services import users
 from oncall.services.tokens import create_token, list_tokens, revoke_token
 from oncall.web.api import access
+from oncall.web.api.common import bad_field
 from oncall.web.context import services
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def create(username: str, args: dict) -> dict:
             svc.redis, username, name=args["name"], expires=expires, clock=svc.clock
         )
     except users.UserError as exc:
-        abort(422, message=str(exc), messages={"json": {"name": [str(exc)]}})
+        bad_field("name", str(exc), message=str(exc))
     log.info("api: %s made token %s of %s", access.user().username, info.id, username)
     return {**asdict(info), "token": token}
 
@@ -117,4 +118,4 @@ def expiry(text: str | None, now):
 
 
 def _bad_expiry(problem: str):
-    abort(422, message=f"expires: {problem}", messages={"json": {"expires": [problem]}})
+    bad_field("expires", problem)

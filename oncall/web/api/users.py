@@ -13,7 +13,7 @@ from marshmallow import fields as f
 from oncall.services import users
 from oncall.services.vendors import known_vendor_ids
 from oncall.web.api import access, tokens
-from oncall.web.api.common import blueprint
+from oncall.web.api.common import bad_field, blueprint
 from oncall.web.api.refusals import refusals
 from oncall.web.context import services
 from rotas.permissions import ADMIN, ANY_VENDOR, ROLES
@@ -88,7 +88,7 @@ def _known_roles(roles: dict) -> dict:
     unknown = sorted(v for v in roles if v != ANY_VENDOR and v not in known)
     if unknown:
         problem = f"unknown vendor {', '.join(unknown)} (valid: {', '.join(sorted(known))})"
-        abort(422, message=f"roles: {problem}", messages={"json": {"roles": [problem]}})
+        bad_field("roles", problem)
     return roles
 
 
